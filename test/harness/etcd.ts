@@ -1,0 +1,65 @@
+// A real etcd for tests. The test runner starts one and exports TSKUBE_TEST_ETCD so every
+// test file shares it (each test under its own key prefix); a file run on its own starts its own.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+
+export interface EtcdProcess { endpoint: string; process: ChildProcess; dataDir: string; stop(): Promise<void> }
+
+export async function startEtcd(): Promise<EtcdProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tskube-etcd-'));
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const proc = spawn('etcd', [
+    '--data-dir', dataDir, '--name', 'test',
+    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster', `test=http://127.0.0.1:${peerPort}`,
+    '--quota-backend-bytes', String(4 * 1024 ** 3), '--log-level', 'error',
+    '--unsafe-no-fsync',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`etcd exited with ${proc.exitCode}: ${stderr}`);
+    try {
+      const res = await fetch(`${endpoint}/health`);
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`etcd did not become healthy: ${stderr}`); }
+    await sleep(50);
+  }
+  return {
+    endpoint, process: proc, dataDir,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Teardown { teardown(fn: () => unknown): void }
+
+/** The shared test etcd's endpoint, or a private one stopped at the test's teardown. */
+export async function testEtcd(t: Teardown): Promise<string> {
+  const shared = process.env['TSKUBE_TEST_ETCD'];
+  if (shared) return shared;
+  const etcd = await startEtcd();
+  t.teardown(() => etcd.stop());
+  return etcd.endpoint;
+}
+
+/** A key prefix no other test uses, so tests can share one etcd. */
+export function uniquePrefix(name = 'test'): string {
+  return `/${name}-${randomBytes(6).toString('hex')}`;
+}

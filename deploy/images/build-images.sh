@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Builds the container images tskube needs without any registry (none is reachable on the
+# build machines): everything comes from Debian packages and from this host's own files.
+#
+# Usage: deploy/images/build-images.sh [--missing] [busybox] [pause] [node] [etcd]
+#   no names     all four images
+#   --missing    only print the names of the listed images that need building, build nothing
+#
+# Idempotent: an image is skipped when it exists and carries our recipe label, so a
+# placeholder tagged by hand (or an older recipe) is rebuilt rather than trusted.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+label=io.tskube.recipe
+# Bump an image's recipe when its build changes, so existing machines rebuild it.
+declare -A recipe=([busybox]=busybox-1 [pause]=pause-1 [node]=node-1 [etcd]=etcd-1)
+declare -A tag=(
+  [busybox]=busybox:1.35
+  [pause]=registry.k8s.io/pause:3.10
+  [node]=tskube/node:20
+  [etcd]=tskube/etcd:3.4
+)
+std_path=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+say() { echo "build-images: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+is_current() { # <name>: the image exists and was built by the current recipe
+  local got
+  got=$(docker image inspect -f "{{ index .Config.Labels \"$label\" }}" "${tag[$1]}" 2>/dev/null) || return 1
+  [ "$got" = "${recipe[$1]}" ]
+}
+
+# docker import of a directory, owned by root whatever the builder's uid.
+import_rootfs() { # <dir> <tag> [--change ...]...
+  local dir=$1 image=$2
+  shift 2
+  tar -C "$dir" --numeric-owner --owner=0 --group=0 -cf - . |
+    docker import --message "built by tskube deploy/images/build-images.sh" "$@" - "$image" >/dev/null
+}
+
+# A minimal busybox userland; the node and etcd images are built on top of it so they have
+# a shell for debugging and healthchecks.
+make_busybox_rootfs() { # <dir>
+  local root=$1 bb=/bin/busybox applet
+  [ -x "$bb" ] || die "$bb not found: install busybox-static (bash deploy/ensure-system.sh images does)"
+  # A dynamically linked busybox (package 'busybox') would not run without its libraries.
+  if ldd "$bb" >/dev/null 2>&1; then die "$bb is dynamically linked: install busybox-static"; fi
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,var/www,home}
+  chmod 1777 "$root/tmp"
+  chmod 0700 "$root/root"
+  cp "$bb" "$root/bin/busybox"
+  for applet in $("$bb" --list-full); do
+    [ "$applet" = bin/busybox ] || ln -sf /bin/busybox "$root/$applet"
+  done
+  printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/home:/bin/false' >"$root/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nobody:x:65534:' >"$root/etc/group"
+}
+
+# Copies a dynamically linked binary to <root><dest> plus every library ldd resolves for it,
+# at the same paths, so the loader finds them without an ld.so.cache.
+add_binary_with_libs() { # <binary> <root> <dest>
+  local bin=$1 root=$2 dest=$3 lib
+  install -D -m 0755 "$bin" "$root$dest"
+  for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+    install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+  done
+}
+
+build_busybox() {
+  local root=$work/busybox
+  make_busybox_rootfs "$root"
+  import_rootfs "$root" "${tag[busybox]}" \
+    --change "ENV $std_path" --change 'CMD ["sh"]' --change "LABEL $label=${recipe[busybox]}"
+  docker tag "${tag[busybox]}" busybox:latest
+  docker run --rm "${tag[busybox]}" sh -c 'echo ok' | grep -qx ok || die "busybox image does not run sh"
+}
+
+# The pod sandbox: a static binary that sleeps, reaps zombies and exits on SIGINT/SIGTERM.
+build_pause() {
+  local root=$work/pause
+  command -v gcc >/dev/null || die "gcc not found: install gcc libc6-dev (bash deploy/ensure-system.sh images does)"
+  [ -f "$(gcc -print-file-name=libc.a)" ] || die "libc.a not found: install libc6-dev"
+  mkdir -p "$root"
+  gcc -Os -static -Wall -Wextra -Werror -o "$root/pause" "$here/pause/pause.c"
+  strip "$root/pause"
+  # Upstream's pause image runs as 65535 too; it needs no privileges.
+  import_rootfs "$root" "${tag[pause]}" \
+    --change 'ENTRYPOINT ["/pause"]' --change 'USER 65535:65535' --change "LABEL $label=${recipe[pause]}"
+  docker run --rm "${tag[pause]}" --version | grep -q pause || die "pause image does not run"
+}
+
+# For running tskube's own components under docker-compose. Debian's nodejs is too old, so
+# the host's node goes in (it links only glibc, libstdc++, libgcc_s and libm).
+build_node() {
+  local root=$work/node node major
+  node=$(readlink -f "$(command -v node)") || die "node not found on this host"
+  major=$("$node" -p 'process.versions.node.split(".")[0]')
+  [ "$major" = 20 ] || say "warning: host node is v$major, tagging it ${tag[node]} anyway"
+  make_busybox_rootfs "$root"
+  add_binary_with_libs "$node" "$root" /usr/local/bin/node
+  mkdir -p "$root/app"
+  import_rootfs "$root" "${tag[node]}" \
+    --change "ENV $std_path" --change 'WORKDIR /app' --change 'CMD ["node"]' \
+    --change "LABEL $label=${recipe[node]}"
+  docker run --rm "${tag[node]}" node -e 'console.log("ok")' | grep -qx ok || die "node image does not run node"
+}
+
+build_etcd() {
+  local root=$work/etcd bin
+  command -v etcd >/dev/null || die "etcd not found: install etcd-server (bash deploy/ensure-system.sh etcd does)"
+  make_busybox_rootfs "$root"
+  add_binary_with_libs "$(readlink -f "$(command -v etcd)")" "$root" /usr/local/bin/etcd
+  if bin=$(command -v etcdctl); then add_binary_with_libs "$(readlink -f "$bin")" "$root" /usr/local/bin/etcdctl; fi
+  mkdir -p "$root/var/lib/etcd"
+  import_rootfs "$root" "${tag[etcd]}" \
+    --change "ENV $std_path" --change 'WORKDIR /var/lib/etcd' --change 'EXPOSE 2379 2380' \
+    --change 'CMD ["etcd"]' --change "LABEL $label=${recipe[etcd]}"
+  docker run --rm "${tag[etcd]}" etcd --version | grep -q 'etcd Version' || die "etcd image does not run etcd"
+}
+
+only_missing=0
+names=()
+for arg in "$@"; do
+  case $arg in
+    --missing) only_missing=1 ;;
+    busybox | pause | node | etcd) names+=("$arg") ;;
+    *) die "unknown argument '$arg' (usage: build-images.sh [--missing] [busybox] [pause] [node] [etcd])" ;;
+  esac
+done
+[ ${#names[@]} -gt 0 ] || names=(busybox pause node etcd)
+
+command -v docker >/dev/null || die "docker CLI not found (bash deploy/ensure-system.sh docker installs it)"
+docker version >/dev/null 2>&1 || die "the Docker daemon does not answer (bash deploy/ensure-system.sh docker starts it)"
+
+todo=()
+for name in "${names[@]}"; do is_current "$name" || todo+=("$name"); done
+if [ $only_missing = 1 ]; then
+  [ ${#todo[@]} -eq 0 ] || printf '%s\n' "${todo[@]}"
+  exit 0
+fi
+# The other images are layered on busybox's rootfs (not its image), so any order works.
+work=$(mktemp -d /tmp/tskube-images.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+for name in "${todo[@]}"; do
+  start=$SECONDS
+  "build_$name"
+  say "built ${tag[$name]} in $((SECONDS - start)) s"
+done

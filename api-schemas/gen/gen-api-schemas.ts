@@ -11,18 +11,8 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import type { JsonSchema } from '../../pkg/apiserver/validation.js';
 
-export interface JsonSchema {
-  type?: string;
-  format?: string;
-  description?: string;
-  $ref?: string;
-  items?: JsonSchema;
-  properties?: Record<string, JsonSchema>;
-  additionalProperties?: JsonSchema;
-  required?: string[];
-  [extension: `x-kubernetes-${string}`]: unknown;
-}
 
 /** proto package segment under k8s.io.api → API group name. */
 const GROUPS: Record<string, string> = {

@@ -1,0 +1,221 @@
+// Schema checks for request bodies against api-schemas/definitions.json (upstream's OpenAPI
+// definitions): ajv for types and required fields, a schema walk for unknown fields (what
+// fieldValidation=Strict reports and what typed decoding silently drops).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { field, type FieldError } from '../api/errors.js';
+
+export interface JsonSchema {
+  type?: string;
+  format?: string;
+  description?: string;
+  $ref?: string;
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema;
+  required?: string[];
+  [extension: `x-kubernetes-${string}`]: unknown;
+}
+
+export interface GroupVersionKind { group: string; version: string; kind: string }
+
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+const REF_PREFIX = '#/definitions/';
+const SCHEMA_ID = 'k8s';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}$/;
+
+export class SchemaRegistry {
+  readonly definitions: Record<string, JsonSchema>;
+  private readonly byKind = new Map<string, string>();
+  private readonly validators = new Map<string, ValidateFunction>();
+  private ajv: Ajv | undefined;
+
+  constructor(definitions: Record<string, JsonSchema>) {
+    this.definitions = definitions;
+    for (const [name, def] of Object.entries(definitions)) {
+      for (const gvk of (def['x-kubernetes-group-version-kind'] as GroupVersionKind[] | undefined) ?? []) {
+        this.byKind.set(gvkKey(gvk.group, gvk.version, gvk.kind), name);
+      }
+    }
+  }
+
+  /** Reads the committed definitions.json, from the sources or from dist/. */
+  static load(): SchemaRegistry {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    for (;;) {
+      const file = join(dir, 'api-schemas', 'definitions.json');
+      if (existsSync(file)) return new SchemaRegistry(JSON.parse(readFileSync(file, 'utf8')) as Record<string, JsonSchema>);
+      const up = dirname(dir);
+      if (up === dir) throw new Error('api-schemas/definitions.json not found above ' + fileURLToPath(import.meta.url));
+      dir = up;
+    }
+  }
+
+  definitionName(group: string, version: string, kind: string): string | undefined {
+    return this.byKind.get(gvkKey(group, version, kind));
+  }
+
+  /** Type, format and required-field errors; [] for a valid object or a kind without a schema. */
+  validate(group: string, version: string, kind: string, obj: unknown): FieldError[] {
+    const name = this.definitionName(group, version, kind);
+    if (!name) return [];
+    const check = this.validatorFor(name);
+    if (check(obj)) return [];
+    const out: FieldError[] = [];
+    const seen = new Set<string>();
+    for (const err of check.errors ?? []) {
+      const fe = this.toFieldError(name, obj, err);
+      const key = `${fe.type} ${fe.field}`;
+      if (!seen.has(key)) { seen.add(key); out.push(fe); }
+    }
+    return out;
+  }
+
+  /** Paths (`spec.foo`, `spec.containers[0].bar`) of fields the kind's schema does not define. */
+  unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
+    const name = this.definitionName(group, version, kind);
+    const out: string[] = [];
+    if (name) this.walkUnknown(obj, { $ref: REF_PREFIX + name }, '', (path) => out.push(path));
+    return out;
+  }
+
+  /** Drops unknown fields in place, as decoding into the Go type does. */
+  prune(group: string, version: string, kind: string, obj: unknown): void {
+    const name = this.definitionName(group, version, kind);
+    if (name) this.walkUnknown(obj, { $ref: REF_PREFIX + name }, '', (_path, parent, key) => { delete parent[key]; });
+  }
+
+  private resolve(schema: JsonSchema): JsonSchema {
+    let s = schema;
+    while (s.$ref) {
+      const target = this.definitions[s.$ref.slice(REF_PREFIX.length)];
+      if (!target) return {};
+      s = target;
+    }
+    return s;
+  }
+
+  private walkUnknown(value: unknown, schema: JsonSchema, path: string,
+    onUnknown: (path: string, parent: Record<string, unknown>, key: string) => void): void {
+    if (value === null || typeof value !== 'object') return;
+    const s = this.resolve(schema);
+    if (Array.isArray(value)) {
+      if (s.items) value.forEach((item, i) => this.walkUnknown(item, s.items!, `${path}[${i}]`, onUnknown));
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    if (s.properties) {
+      for (const key of Object.keys(obj)) {
+        const prop = s.properties[key];
+        const child = path ? `${path}.${key}` : key;
+        if (prop) this.walkUnknown(obj[key], prop, child, onUnknown);
+        else onUnknown(child, obj, key);
+      }
+    } else if (s.additionalProperties) {
+      for (const key of Object.keys(obj)) this.walkUnknown(obj[key], s.additionalProperties, `${path}[${key}]`, onUnknown);
+    }
+    // type: object with neither (RawExtension, FieldsV1) holds anything.
+  }
+
+  private validatorFor(name: string): ValidateFunction {
+    let fn = this.validators.get(name);
+    if (!fn) {
+      fn = this.compiler().compile({ $ref: `${SCHEMA_ID}${REF_PREFIX}${name}` });
+      this.validators.set(name, fn);
+    }
+    return fn;
+  }
+
+  private compiler(): Ajv {
+    if (this.ajv) return this.ajv;
+    const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, addUsedSchema: false });
+    ajv.addFormat('int32', { type: 'number', validate: (n: number) => n >= -2147483648 && n <= 2147483647 });
+    ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
+    ajv.addFormat('double', { type: 'number', validate: () => true });
+    ajv.addFormat('float', { type: 'number', validate: () => true });
+    ajv.addFormat('date-time', RFC3339);
+    ajv.addFormat('byte', BASE64);
+    ajv.addFormat('int-or-string', () => true);
+    const defs: Record<string, unknown> = {};
+    for (const [name, def] of Object.entries(this.definitions)) defs[name] = ajvSchema(def);
+    // kubectl sends `cpu: 1` as a number; Go's Quantity and IntOrString decode both forms.
+    defs[QUANTITY] = { type: ['string', 'number', 'null'] };
+    defs[INT_OR_STRING] = { type: ['integer', 'string', 'null'] };
+    ajv.addSchema({ $id: SCHEMA_ID, definitions: defs });
+    this.ajv = ajv;
+    return ajv;
+  }
+
+  private toFieldError(name: string, obj: unknown, err: ErrorObject): FieldError {
+    const segments = err.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (err.keyword === 'required') {
+      segments.push(String((err.params as { missingProperty: string }).missingProperty));
+      return field.required(this.fieldPath(name, segments));
+    }
+    const path = this.fieldPath(name, segments);
+    const value = valueAt(obj, segments);
+    switch (err.keyword) {
+      case 'type': {
+        const want = ([] as string[]).concat((err.params as { type: string | string[] }).type).filter((t) => t !== 'null');
+        const got = goType(value);
+        return { field: path, type: 'FieldValueTypeInvalid', message: `"${got}": ${path} in body must be of type ${want.join(',')}: "${got}"` };
+      }
+      case 'enum':
+        return field.notSupported(path, value, ((err.params as { allowedValues: unknown[] }).allowedValues).map(String));
+      case 'format':
+        return field.invalid(path, value, `${path} in body must be of type ${(err.params as { format: string }).format}: ${JSON.stringify(value)}`);
+      default:
+        return field.invalid(path, value, `${path} in body ${err.message ?? 'is invalid'}`);
+    }
+  }
+
+  /** Kubernetes field path: properties dotted, list items `[i]`, map entries `[key]`. */
+  private fieldPath(name: string, segments: string[]): string {
+    let schema: JsonSchema | undefined = { $ref: REF_PREFIX + name };
+    let out = '';
+    for (const seg of segments) {
+      const s: JsonSchema | undefined = schema && this.resolve(schema);
+      if (s?.items) { out += `[${seg}]`; schema = s.items; continue; }
+      if (s?.properties?.[seg] || !s?.additionalProperties) { out += out ? `.${seg}` : seg; schema = s?.properties?.[seg]; continue; }
+      out += `[${seg}]`;
+      schema = s.additionalProperties;
+    }
+    return out;
+  }
+}
+
+function gvkKey(group: string, version: string, kind: string): string {
+  return `${group}/${version}/${kind}`;
+}
+
+/** The ajv copy of a definition: null accepted wherever Go would accept it, prose dropped. */
+function ajvSchema(s: JsonSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (s.$ref) { out['$ref'] = s.$ref; return out; }
+  if (s.type) out['type'] = [s.type, 'null'];
+  if (s.format) out['format'] = s.format;
+  if (s.items) out['items'] = ajvSchema(s.items);
+  if (s.additionalProperties) out['additionalProperties'] = ajvSchema(s.additionalProperties);
+  if (s.properties) out['properties'] = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, ajvSchema(v)]));
+  if (s.required) out['required'] = s.required;
+  return out;
+}
+
+function valueAt(obj: unknown, segments: string[]): unknown {
+  let v = obj;
+  for (const seg of segments) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
+  return v;
+}
+
+/** JSON type names as Kubernetes' schema errors print them. */
+function goType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}

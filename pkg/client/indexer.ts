@@ -1,14 +1,21 @@
 // A thread-safe-store equivalent (client-go tools/cache store.go, index.go, thread_safe_store.go):
 // objects keyed by `namespace/name`, with named index functions mapping an object to the
 // index values it is filed under. One thread, so no locks: every method is synchronous.
-import { objectKey, type KubeObject } from '../api/meta.js';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import { objectKey } from '../api/meta.js';
+
+/**
+ * What caches hold: any object with ObjectMeta. (KubeObject's index signature would shut out
+ * kubernetes-types interfaces such as Pod.)
+ */
+export interface MetaObject { apiVersion?: string; kind?: string; metadata?: ObjectMeta }
 
 export type IndexFunc<T> = (obj: T) => string[];
 export type Indexers<T> = Record<string, IndexFunc<T>>;
 
 /** client-go's NamespaceIndex: every informer gets it, so listers can list one namespace cheaply. */
 export const NAMESPACE_INDEX = 'namespace';
-export function metaNamespaceIndexFunc(obj: KubeObject): string[] {
+export function metaNamespaceIndexFunc(obj: MetaObject): string[] {
   return [obj.metadata?.namespace ?? ''];
 }
 
@@ -24,7 +31,7 @@ export interface Store<T> {
   replace(list: T[], resourceVersion: string): void;
 }
 
-export class Indexer<T extends KubeObject> implements Store<T> {
+export class Indexer<T extends MetaObject> implements Store<T> {
   readonly #items = new Map<string, T>();
   readonly #indexers = new Map<string, IndexFunc<T>>();
   /** index name → index value → keys */

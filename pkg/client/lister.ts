@@ -1,8 +1,7 @@
 // Read-only views of an informer's cache (client-go listers). Objects are shared with the cache
 // and every other reader: DeepReadonly makes mutating one a compile error; structuredClone first.
-import type { KubeObject } from '../api/meta.js';
 import type { Selector } from '../api/labels.js';
-import { NAMESPACE_INDEX, type Indexer } from './indexer.js';
+import { NAMESPACE_INDEX, type Indexer, type MetaObject } from './indexer.js';
 
 export type DeepReadonly<T> =
   T extends (...args: never[]) => unknown ? T
@@ -20,7 +19,7 @@ export interface Lister<T> {
   byIndex(indexName: string, indexedValue: string): DeepReadonly<T>[];
 }
 
-export class IndexerLister<T extends KubeObject> implements Lister<T> {
+export class IndexerLister<T extends MetaObject> implements Lister<T> {
   constructor(readonly indexer: Indexer<T>) {}
 
   get(namespace: string, name: string): DeepReadonly<T> | undefined {
@@ -40,7 +39,7 @@ export class IndexerLister<T extends KubeObject> implements Lister<T> {
   }
 }
 
-function filter<T extends KubeObject>(objs: T[], selector: LabelMatcher | undefined): DeepReadonly<T>[] {
+function filter<T extends MetaObject>(objs: T[], selector: LabelMatcher | undefined): DeepReadonly<T>[] {
   const out = selector ? objs.filter((o) => selector.matches(o.metadata?.labels)) : objs;
   return out as DeepReadonly<T>[];
 }

@@ -1,0 +1,52 @@
+// TaintToleration: NoSchedule/NoExecute taints the pod doesn't tolerate exclude the node;
+// untolerated PreferNoSchedule taints lower its score.
+import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { defaultNormalizeScore } from '../framework/default-normalize-score.js';
+import { Code, MAX_NODE_SCORE, SUCCESS, newStatus, type SchedulerPlugin, type Status } from '../framework/types.js';
+
+export const TAINT_TOLERATION = 'TaintToleration';
+
+/** v1.Toleration.ToleratesTaint. */
+export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.key !== undefined && toleration.key !== '' && toleration.key !== taint.key) return false;
+  switch (toleration.operator ?? '') {
+    case 'Exists':
+      return true;
+    case '':
+    case 'Equal':
+      return (toleration.value ?? '') === (taint.value ?? '');
+    default:
+      return false;
+  }
+}
+
+export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
+  return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
+}
+
+/** The first taint with one of `effects` that no toleration tolerates. */
+export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined, effects: readonly string[]): Taint | undefined {
+  return (taints ?? []).find((taint) => effects.includes(taint.effect) && !tolerationsTolerateTaint(tolerations, taint));
+}
+
+export function filterTaintToleration(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined): Status {
+  const taint = findUntoleratedTaint(taints, tolerations, ['NoSchedule', 'NoExecute']);
+  if (!taint) return SUCCESS;
+  return newStatus(Code.UnschedulableAndUnresolvable, `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
+}
+
+/** How many PreferNoSchedule taints the pod doesn't tolerate; only its PreferNoSchedule or effect-less tolerations count. */
+export function countIntolerableTaintsPreferNoSchedule(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined): number {
+  const relevant = (tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+  return (taints ?? []).filter((t) => t.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(relevant, t)).length;
+}
+
+export function taintToleration(): SchedulerPlugin {
+  return {
+    name: TAINT_TOLERATION,
+    filter: (_state, pod, nodeInfo) => filterTaintToleration(nodeInfo.node?.spec?.taints, pod.spec?.tolerations),
+    score: (_state, pod, nodeInfo) => countIntolerableTaintsPreferNoSchedule(nodeInfo.node?.spec?.taints, pod.spec?.tolerations),
+    normalizeScore: (_state, _pod, scores) => defaultNormalizeScore(MAX_NODE_SCORE, true, scores),
+  };
+}

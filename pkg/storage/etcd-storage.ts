@@ -1,0 +1,193 @@
+// Storage over a real etcd (v3 API through the etcd3 client's gRPC stubs).
+import { Etcd3, type IKeyValue, type IWatchResponse } from 'etcd3';
+import {
+  CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError,
+  type ListOptions, type ListResult, type Storage, type StorageEvent, type Stored,
+} from './storage.js';
+
+const enc = (s: string) => Buffer.from(s, 'utf8');
+
+/** The smallest key greater than every key with this prefix. */
+function prefixEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix, 'utf8');
+  for (let i = b.length - 1; i >= 0; i--) {
+    if (b[i]! < 0xff) { const end = Buffer.from(b.subarray(0, i + 1)); end[i]!++; return end; }
+  }
+  return Buffer.from([0]);
+}
+
+function decode<T extends Stored>(kv: IKeyValue, revision?: string): T {
+  const obj = JSON.parse(kv.value.toString('utf8')) as T;
+  obj.metadata ??= {};
+  obj.metadata.resourceVersion = revision ?? kv.mod_revision;
+  return obj;
+}
+
+/** Objects are stored without resourceVersion: the revision is the source of truth. */
+function encode(obj: Stored): Buffer {
+  const rv = obj.metadata?.resourceVersion;
+  if (rv === undefined) return enc(JSON.stringify(obj));
+  delete obj.metadata!.resourceVersion;
+  try { return enc(JSON.stringify(obj)); } finally { obj.metadata!.resourceVersion = rv; }
+}
+
+export class EtcdStorage implements Storage {
+  readonly #client: Etcd3;
+
+  constructor(endpoints: string[]) {
+    this.#client = new Etcd3({ hosts: endpoints });
+  }
+
+  get #kv() { return this.#client.kv; }
+
+  async get<T extends Stored>(key: string): Promise<T | undefined> {
+    const res = await this.#kv.range({ key: enc(key) });
+    const kv = res.kvs[0];
+    return kv ? decode<T>(kv) : undefined;
+  }
+
+  async list<T extends Stored>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const start = opts.startAfter === undefined ? enc(prefix) : Buffer.concat([enc(opts.startAfter), Buffer.from([0])]);
+    const res = await this.#kv.range({
+      key: start, range_end: prefixEnd(prefix),
+      ...(opts.limit ? { limit: opts.limit } : {}),
+      ...(opts.revision ? { revision: opts.revision } : {}),
+    }).catch((e: unknown) => { throw mapCompacted(e, opts.revision ?? 0); });
+    const items = res.kvs.map((kv: IKeyValue) => decode<T>(kv));
+    const revision = Number(res.header.revision);
+    const out: ListResult<T> = { items, revision };
+    if (res.more) {
+      out.lastKey = res.kvs[res.kvs.length - 1]!.key.toString('utf8');
+      out.remaining = Number(res.count) - res.kvs.length;
+    }
+    return out;
+  }
+
+  async count(prefix: string): Promise<number> {
+    const res = await this.#kv.range({ key: enc(prefix), range_end: prefixEnd(prefix), count_only: true });
+    return Number(res.count);
+  }
+
+  async create<T extends Stored>(key: string, obj: T): Promise<T> {
+    const k = enc(key);
+    const res = await this.#kv.txn({
+      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: 0 }],
+      success: [{ request_put: { key: k, value: encode(obj) } }],
+    });
+    if (!res.succeeded) throw new KeyExistsError(key);
+    const out = structuredClone(obj);
+    out.metadata ??= {};
+    out.metadata.resourceVersion = res.header.revision;
+    return out;
+  }
+
+  async update<T extends Stored>(key: string, obj: T, expectedRevision: number): Promise<T> {
+    const k = enc(key);
+    const res = await this.#kv.txn({
+      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+      success: [{ request_put: { key: k, value: encode(obj) } }],
+      failure: [{ request_range: { key: k } }],
+    });
+    if (!res.succeeded) {
+      const found = res.responses[0]?.response_range.kvs.length ?? 0;
+      throw found ? new RevisionConflictError(key) : new KeyNotFoundError(key);
+    }
+    const out = structuredClone(obj);
+    out.metadata ??= {};
+    out.metadata.resourceVersion = res.header.revision;
+    return out;
+  }
+
+  async delete<T extends Stored>(key: string, expectedRevision?: number): Promise<T> {
+    const k = enc(key);
+    const res = await this.#kv.txn({
+      compare: expectedRevision === undefined
+        ? [{ key: k, target: 'Version', result: 'Greater', version: 0 }]
+        : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+      success: [{ request_delete_range: { key: k, prev_kv: true } }],
+      failure: [{ request_range: { key: k } }],
+    });
+    if (!res.succeeded) {
+      const found = res.responses[0]?.response_range.kvs.length ?? 0;
+      throw found ? new RevisionConflictError(key) : new KeyNotFoundError(key);
+    }
+    const prev = res.responses[0]?.response_delete_range.prev_kvs?.[0];
+    if (!prev) throw new KeyNotFoundError(key);
+    return decode<T>(prev, res.header.revision);
+  }
+
+  async guaranteedUpdate<T extends Stored>(key: string, tryUpdate: (current: T) => T | undefined | Promise<T | undefined>): Promise<T> {
+    for (;;) {
+      const current = await this.get<T>(key);
+      if (!current) throw new KeyNotFoundError(key);
+      const rv = Number(current.metadata?.resourceVersion);
+      const next = await tryUpdate(structuredClone(current));
+      if (next === undefined) return current;
+      try {
+        return await this.update(key, next, rv);
+      } catch (e) {
+        if (!(e instanceof RevisionConflictError)) throw e;
+      }
+    }
+  }
+
+  async *watch<T extends Stored>(prefix: string, opts: { fromRevision: number; signal: AbortSignal }): AsyncIterable<StorageEvent<T>> {
+    const queue: (IWatchResponse | Error)[] = [];
+    let wake: (() => void) | undefined;
+    const push = (x: IWatchResponse | Error) => { queue.push(x); wake?.(); };
+    const watcher = this.#client.watch().prefix(prefix).withPreviousKV()
+      .startRevision(String(opts.fromRevision + 1)).watcher();
+    watcher.on('data', (res) => push(res));
+    watcher.on('error', (err: Error) => push(err));
+    const onAbort = () => wake?.();
+    opts.signal.addEventListener('abort', onAbort);
+    let serverCanceled = false;
+    try {
+      while (!opts.signal.aborted) {
+        const next = queue.shift();
+        if (!next) { await new Promise<void>((r) => { wake = r; }); wake = undefined; continue; }
+        if (next instanceof Error) {
+          serverCanceled = true;
+          // etcd cancels a watch whose start revision was compacted, with an empty reason.
+          if (/compacted|Watcher canceled/.test(next.message)) throw new CompactedError(opts.fromRevision + 1, 0);
+          throw next;
+        }
+        if (Number(next.compact_revision) > 0) throw new CompactedError(opts.fromRevision + 1, Number(next.compact_revision));
+        for (const ev of next.events) {
+          const key = ev.kv.key.toString('utf8');
+          const revision = Number(ev.kv.mod_revision);
+          if (ev.type === 'Delete') {
+            if (!ev.prev_kv) continue;
+            yield { type: 'DELETED', key, object: decode<T>(ev.prev_kv, ev.kv.mod_revision), revision };
+          } else {
+            const created = ev.kv.create_revision === ev.kv.mod_revision;
+            const e: StorageEvent<T> = { type: created ? 'ADDED' : 'MODIFIED', key, object: decode<T>(ev.kv), revision };
+            if (ev.prev_kv) e.prevObject = decode<T>(ev.prev_kv);
+            yield e;
+          }
+        }
+      }
+    } finally {
+      opts.signal.removeEventListener('abort', onAbort);
+      // Cancelling a watch the server already ended waits for an 'end' that never comes.
+      if (!serverCanceled) await watcher.cancel().catch(() => undefined);
+      else watcher.removeAllListeners();
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.#kv.range({ key: enc('\0'), count_only: true });
+    return Number(res.header.revision);
+  }
+
+  async compact(revision: number): Promise<void> {
+    await this.#kv.compact({ revision, physical: true });
+  }
+
+  async close(): Promise<void> { this.#client.close(); }
+}
+
+function mapCompacted(e: unknown, revision: number): unknown {
+  if (e instanceof Error && /compacted/.test(e.message)) return new CompactedError(revision, 0);
+  return e;
+}

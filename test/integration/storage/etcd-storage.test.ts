@@ -1,0 +1,82 @@
+import t from 'tap';
+import { EtcdStorage } from '../../../pkg/storage/etcd-storage.js';
+import { type StorageEvent } from '../../../pkg/storage/storage.js';
+import { testEtcd, uniquePrefix } from '../../harness/etcd.js';
+
+interface Obj { metadata: { name?: string; resourceVersion?: string }; n?: number; [k: string]: unknown }
+
+t.test('etcd storage', async (t) => {
+  const storage = new EtcdStorage([await testEtcd(t)]);
+  t.teardown(() => storage.close());
+  const p = uniquePrefix('storage');
+
+  await t.test('create is create-if-absent and sets resourceVersion to the revision', async (t) => {
+    const a = await storage.create<Obj>(`${p}/a`, { metadata: { name: 'a' }, n: 1 });
+    t.match(a.metadata.resourceVersion, /^\d+$/);
+    await t.rejects(storage.create<Obj>(`${p}/a`, { metadata: { name: 'a' } }), { name: 'KeyExistsError' });
+    const got = await storage.get<Obj>(`${p}/a`);
+    t.equal(got?.metadata.resourceVersion, a.metadata.resourceVersion);
+    t.equal(got?.n, 1);
+  });
+
+  await t.test('update is compare-and-swap on the revision', async (t) => {
+    const cur = (await storage.get<Obj>(`${p}/a`))!;
+    const rv = Number(cur.metadata.resourceVersion);
+    const next = await storage.update<Obj>(`${p}/a`, { ...cur, n: 2 }, rv);
+    t.ok(Number(next.metadata.resourceVersion) > rv);
+    await t.rejects(storage.update(`${p}/a`, { ...cur, n: 3 }, rv), { name: 'RevisionConflictError' });
+    await t.rejects(storage.update<Obj>(`${p}/missing`, { metadata: { name: 'm' } }, 5), { name: 'KeyNotFoundError' });
+  });
+
+  await t.test('50 concurrent guaranteed updates lose no update', async (t) => {
+    await storage.create<Obj>(`${p}/counter`, { metadata: { name: 'counter' }, n: 0 });
+    await Promise.all(Array.from({ length: 50 }, () =>
+      storage.guaranteedUpdate<Obj>(`${p}/counter`, (cur) => ({ ...cur, n: (cur.n ?? 0) + 1 }))));
+    t.equal((await storage.get<Obj>(`${p}/counter`))?.n, 50);
+  });
+
+  await t.test('list pages over a consistent snapshot', async (t) => {
+    const lp = `${p}/list/`;
+    for (let i = 0; i < 5; i++) await storage.create<Obj>(`${lp}${i}`, { metadata: { name: String(i) } });
+    const first = await storage.list<Obj>(lp, { limit: 2 });
+    t.equal(first.items.length, 2);
+    t.equal(first.remaining, 3);
+    await storage.create<Obj>(`${lp}9`, { metadata: { name: '9' } });
+    const second = await storage.list<Obj>(lp, { limit: 10, revision: first.revision, startAfter: first.lastKey! });
+    t.same(second.items.map((o) => o.metadata.name), ['2', '3', '4'], 'item created after the snapshot is not seen');
+    t.equal(second.lastKey, undefined);
+  });
+
+  await t.test('watch delivers every change in order, deletes with the last state', async (t) => {
+    const wp = `${p}/watch/`;
+    const from = await storage.currentRevision();
+    const ac = new AbortController();
+    const seen: StorageEvent<Obj>[] = [];
+    const done = (async () => {
+      for await (const ev of storage.watch<Obj>(wp, { fromRevision: from, signal: ac.signal })) {
+        seen.push(ev);
+        if (seen.length === 3) ac.abort();
+      }
+    })();
+    const c = await storage.create<Obj>(`${wp}x`, { metadata: { name: 'x' }, n: 1 });
+    await storage.update<Obj>(`${wp}x`, { ...c, n: 2 }, Number(c.metadata.resourceVersion));
+    const deleted = await storage.delete<Obj>(`${wp}x`);
+    await done;
+    t.same(seen.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+    t.equal(seen[2]!.object.n, 2);
+    t.equal(seen[2]!.object.metadata.resourceVersion, deleted.metadata.resourceVersion);
+    t.ok(seen[0]!.revision < seen[1]!.revision && seen[1]!.revision < seen[2]!.revision);
+    await t.rejects(storage.delete(`${wp}x`), { name: 'KeyNotFoundError' });
+  });
+
+  await t.test('watch from a compacted revision throws CompactedError', async (t) => {
+    const old = await storage.currentRevision();
+    await storage.create<Obj>(`${p}/c1`, { metadata: { name: 'c1' } });
+    await storage.create<Obj>(`${p}/c2`, { metadata: { name: 'c2' } });
+    await storage.compact(await storage.currentRevision());
+    const ac = new AbortController();
+    await t.rejects((async () => {
+      for await (const _ of storage.watch<Obj>(`${p}/`, { fromRevision: old, signal: ac.signal })) { /* none */ }
+    })(), { name: 'CompactedError' });
+  });
+});

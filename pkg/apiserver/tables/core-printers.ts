@@ -143,7 +143,7 @@ export const endpointsPrinter: Printer = {
 };
 
 export const configMapPrinter: Printer = {
-  columns: [nameCol(), col('Data', 'integer', 'Data contains the configuration data.'), ageCol()],
+  columns: [nameCol(), col('Data', 'string', 'Data contains the configuration data.'), ageCol()],
   row: (cm, now) => ({
     cells: [name(cm), Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm, now)],
   }),
@@ -153,7 +153,7 @@ export const secretPrinter: Printer = {
   columns: [
     nameCol(),
     col('Type', 'string', 'Used to facilitate programmatic handling of secret data.'),
-    col('Data', 'integer', 'Data contains the secret data.'),
+    col('Data', 'string', 'Data contains the secret data.'),
     ageCol(),
   ],
   row: (s, now) => ({ cells: [name(s), str(s.type), Object.keys(s.data ?? {}).length, age(s, now)] }),

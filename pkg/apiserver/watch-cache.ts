@@ -1,0 +1,237 @@
+// One etcd watch per resource, fanned out in memory to every HTTP watcher. The cache holds the
+// current objects (so lists at resourceVersion=0 and watches without a resourceVersion are
+// served from memory) and a window of recent events (so watchers can resume). A watcher asking
+// for history older than the window is served straight from etcd when etcd still has it, and
+// gets 410 Expired when it does not.
+import type { Logger } from 'pino';
+import type { KubeObject } from '../api/meta.js';
+import { errors } from '../api/errors.js';
+import { CompactedError, type Storage, type StorageEvent } from '../storage/storage.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+export interface WatchEvent { type: WatchEventType; object: KubeObject }
+
+export interface CachedEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  key: string;
+  object: KubeObject;
+  prevObject?: KubeObject | undefined;
+  revision: number;
+  /** The event serialised once for every JSON watcher, lazily. */
+  json?: string;
+}
+
+export interface WatchFilter {
+  /** Key prefix: the resource prefix, or a namespace below it. */
+  keyPrefix: string;
+  matches(obj: KubeObject): boolean;
+}
+
+/** What a watcher receives; `send` returns false when the client is gone. */
+export interface WatchSink {
+  send(ev: CachedEvent | { type: 'BOOKMARK'; revision: number }): void;
+  close(err?: Error): void;
+}
+
+interface Subscriber { filter: WatchFilter; sink: WatchSink }
+
+export interface WatchCacheOptions {
+  storage: Storage;
+  prefix: string;            // e.g. /registry/pods/
+  logger: Logger;
+  windowSize?: number;       // events kept for resumption
+}
+
+export class WatchCache {
+  readonly #storage: Storage;
+  readonly #prefix: string;
+  readonly #log: Logger;
+  readonly #windowSize: number;
+  readonly #objects = new Map<string, KubeObject>();
+  readonly #window: CachedEvent[] = [];
+  readonly #subscribers = new Set<Subscriber>();
+  readonly #abort = new AbortController();
+  #revision = 0;          // everything up to here is reflected in #objects
+  #oldest = 0;            // the window covers (#oldest, #revision]
+  #ready: Promise<void> | undefined;
+  #waiters: { revision: number; resolve: () => void }[] = [];
+
+  constructor(opts: WatchCacheOptions) {
+    this.#storage = opts.storage;
+    this.#prefix = opts.prefix;
+    this.#log = opts.logger;
+    this.#windowSize = opts.windowSize ?? 10_000;
+  }
+
+  get revision(): number { return this.#revision; }
+  get watcherCount(): number { return this.#subscribers.size; }
+
+  /** Starts the cache on first use; resolves once the initial list is loaded. */
+  ready(): Promise<void> {
+    this.#ready ??= this.#start();
+    return this.#ready;
+  }
+
+  async #start(): Promise<void> {
+    await this.#load();
+    void this.#run();
+  }
+
+  async #load(): Promise<void> {
+    const list = await this.#storage.list<KubeObject>(this.#prefix);
+    this.#objects.clear();
+    for (const obj of list.items) this.#objects.set(keyOf(this.#prefix, obj), obj);
+    this.#revision = list.revision;
+    this.#oldest = list.revision;
+    this.#window.length = 0;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      try {
+        for await (const ev of this.#storage.watch<KubeObject>(this.#prefix, { fromRevision: this.#revision, signal })) {
+          this.#apply(ev);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        if (e instanceof CompactedError) {
+          // We fell behind etcd's compaction: start again from a fresh list. Watchers cannot
+          // be told what they missed, so they get 410 and relist, as with Kubernetes' cacher.
+          this.#log.warn({ prefix: this.#prefix }, 'watch cache fell behind compaction, relisting');
+          for (const s of this.#subscribers) s.sink.close(errors.expired('too old resource version'));
+          this.#subscribers.clear();
+          await this.#load().catch(() => undefined);
+        } else {
+          this.#log.warn({ prefix: this.#prefix, err: String(e) }, 'watch cache lost its etcd watch, resuming');
+          await sleep(200, undefined, { signal }).catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  #apply(ev: StorageEvent<KubeObject>): void {
+    const cached: CachedEvent = { type: ev.type, key: ev.key, object: ev.object, prevObject: this.#objects.get(ev.key) ?? ev.prevObject, revision: ev.revision };
+    if (ev.type === 'DELETED') this.#objects.delete(ev.key);
+    else this.#objects.set(ev.key, ev.object);
+    this.#revision = ev.revision;
+    this.#window.push(cached);
+    if (this.#window.length > this.#windowSize) {
+      const dropped = this.#window.splice(0, this.#window.length - this.#windowSize);
+      this.#oldest = dropped[dropped.length - 1]!.revision;
+    }
+    for (const s of this.#subscribers) deliver(s, cached);
+    if (this.#waiters.length) {
+      const still: { revision: number; resolve: () => void }[] = [];
+      for (const w of this.#waiters) (w.revision <= this.#revision ? w.resolve() : still.push(w));
+      this.#waiters = still;
+    }
+  }
+
+  /** Waits until the cache has seen `revision` (a client read its own write elsewhere). */
+  async waitFor(revision: number, timeoutMs = 3000): Promise<void> {
+    await this.ready();
+    if (revision <= this.#revision) return;
+    const reached = new Promise<void>((resolve) => this.#waiters.push({ revision, resolve }));
+    const timer = sleep(timeoutMs).then(() => 'timeout' as const);
+    if ((await Promise.race([reached, timer])) === 'timeout') {
+      throw errors.timeout(`Too large resource version: ${revision}, current: ${this.#revision}`);
+    }
+  }
+
+  /** A snapshot of the current objects matching the filter, and the revision it reflects. */
+  async list(filter: WatchFilter, minRevision = 0): Promise<{ items: KubeObject[]; revision: number }> {
+    await this.waitFor(minRevision);
+    const items: KubeObject[] = [];
+    for (const [key, obj] of this.#objects) {
+      if (key.startsWith(filter.keyPrefix) && filter.matches(obj)) items.push(obj);
+    }
+    items.sort((a, b) => (keyOf(this.#prefix, a) < keyOf(this.#prefix, b) ? -1 : 1));
+    return { items, revision: this.#revision };
+  }
+
+  /**
+   * Subscribes a watcher. fromRevision 0 = the current state as ADDED events first. Returns an
+   * unsubscribe function. Throws 410 Expired when the history asked for is gone everywhere.
+   */
+  async watch(fromRevision: number, filter: WatchFilter, sink: WatchSink, signal: AbortSignal): Promise<() => void> {
+    await this.ready();
+    if (fromRevision > this.#revision) await this.waitFor(fromRevision);
+    if (fromRevision === 0) {
+      const sub = { filter, sink };
+      for (const [key, obj] of this.#objects) {
+        if (key.startsWith(filter.keyPrefix) && filter.matches(obj)) {
+          sink.send({ type: 'ADDED', key, object: obj, revision: Number(obj.metadata?.resourceVersion ?? 0) });
+        }
+      }
+      this.#subscribers.add(sub);
+      return () => this.#subscribers.delete(sub);
+    }
+    if (fromRevision >= this.#oldest) {
+      const sub = { filter, sink };
+      for (const ev of this.#window) if (ev.revision > fromRevision) deliver(sub, ev);
+      this.#subscribers.add(sub);
+      return () => this.#subscribers.delete(sub);
+    }
+    return this.#watchFromEtcd(fromRevision, filter, sink, signal);
+  }
+
+  /** History older than the window, e.g. after this apiserver restarted: etcd may still have it. */
+  async #watchFromEtcd(fromRevision: number, filter: WatchFilter, sink: WatchSink, signal: AbortSignal): Promise<() => void> {
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const events = this.#storage.watch<KubeObject>(this.#prefix, { fromRevision, signal: ac.signal })[Symbol.asyncIterator]();
+    // Read the first event (or the compaction error) before answering, so a gone revision is a 410.
+    let first: IteratorResult<StorageEvent<KubeObject>> | undefined;
+    const firstRead = events.next();
+    try {
+      first = await Promise.race([firstRead, sleep(500).then(() => undefined)]);
+    } catch (e) {
+      ac.abort();
+      if (e instanceof CompactedError) throw errors.expired(`too old resource version: ${fromRevision} (${this.#oldest})`);
+      throw e;
+    }
+    const sub: Subscriber = { filter, sink };
+    void (async () => {
+      try {
+        let next = first ?? await firstRead;
+        while (!next.done) {
+          const ev = next.value;
+          deliver(sub, { type: ev.type, key: ev.key, object: ev.object, prevObject: ev.prevObject, revision: ev.revision });
+          next = await events.next();
+        }
+      } catch (e) {
+        if (!ac.signal.aborted) sink.close(e instanceof CompactedError ? errors.expired(`too old resource version: ${fromRevision}`) : e as Error);
+      }
+    })();
+    return () => { ac.abort(); signal.removeEventListener('abort', onAbort); };
+  }
+
+  stop(): void {
+    this.#abort.abort();
+    for (const s of this.#subscribers) s.sink.close();
+    this.#subscribers.clear();
+  }
+}
+
+/**
+ * Kubernetes' selector transitions: an object that stops matching is sent as DELETED, one that
+ * starts matching as ADDED.
+ */
+function deliver(sub: Subscriber, ev: CachedEvent): void {
+  if (!ev.key.startsWith(sub.filter.keyPrefix)) return;
+  const now = ev.type !== 'DELETED' && sub.filter.matches(ev.object);
+  const before = ev.type === 'ADDED' ? false
+    : ev.prevObject ? sub.filter.matches(ev.prevObject) : ev.type === 'DELETED' && sub.filter.matches(ev.object);
+  if (ev.type === 'DELETED') { if (before) sub.sink.send(ev); return; }
+  if (now && before) sub.sink.send(ev);
+  else if (now) sub.sink.send(ev.type === 'ADDED' ? ev : { type: 'ADDED', key: ev.key, object: ev.object, revision: ev.revision });
+  else if (before) sub.sink.send({ type: 'DELETED', key: ev.key, object: ev.object, revision: ev.revision });
+}
+
+function keyOf(prefix: string, obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  return ns ? `${prefix}${ns}/${obj.metadata?.name}` : `${prefix}${obj.metadata?.name}`;
+}

@@ -19,7 +19,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Non-login root shells (CI, npm scripts) may lack the sbin directories dockerd lives in.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
-docker_sock=/var/run/docker.sock
+default_sock=/var/run/docker.sock
+docker_sock=$default_sock
+[[ ${DOCKER_HOST:-} != unix://* ]] || docker_sock=${DOCKER_HOST#unix://}
 dockerd_log=${TSKUBE_DOCKERD_LOG:-/var/log/tskube-dockerd.log}
 dockerd_wait_s=60
 
@@ -43,7 +45,7 @@ is_root() { [ "$(id -u)" = 0 ]; }
 # One run at a time: `npm start` and `npm test` (or two engineers) must not race apt or
 # start two dockerds. flock is in util-linux, which every Debian has; elsewhere go unlocked.
 if command -v flock >/dev/null; then
-  lock=/tmp/tskube-ensure-system.lock
+  lock=/tmp/tskube-ensure-system.$(id -u).lock
   exec 9>>"$lock" || die "cannot open $lock"
   flock -w 600 9 || die "another ensure-system.sh has held $lock for 10 minutes"
 fi
@@ -84,6 +86,8 @@ docker_answers() { # GET /_ping on the unix socket; node is the one HTTP client 
 
 start_dockerd() {
   is_root || die "the Docker daemon does not answer on $docker_sock and only root can start it: run dockerd as root"
+  [ "$docker_sock" = "$default_sock" ] ||
+    die "the Docker daemon does not answer on $docker_sock (from DOCKER_HOST): start that daemon yourself"
   local pid
   pid=$(cat /var/run/docker.pid 2>/dev/null || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -145,7 +149,7 @@ if [ $want_docker = 1 ]; then
   command -v iptables >/dev/null || missing+=("iptables:container networking and kube-proxy")
 fi
 if [ $want_compose = 1 ]; then
-  command -v docker-compose >/dev/null || missing+=("docker-compose:docker-compose.yml (Compose v1)")
+  command -v docker-compose >/dev/null || missing+=("docker-compose:Compose v1, for docker-compose.yml")
 fi
 install_packages "${missing[@]}"
 

@@ -40,11 +40,11 @@ export function makePod(name: string, o: PodOpts = {}): Pod {
   return {
     metadata: { name, namespace: o.namespace ?? 'default', uid: `uid-${name}`, labels: o.labels ?? {} },
     spec: {
-      containers,
+      ...o.spec,
+      containers: o.spec?.containers.length ? o.spec.containers : containers,
       ...(o.nodeName ? { nodeName: o.nodeName } : {}),
       ...(o.priority !== undefined ? { priority: o.priority } : {}),
-      ...o.spec,
-    } as NonNullable<Pod['spec']>,
+    },
     status: o.startTime ? { startTime: o.startTime } : {},
   };
 }

@@ -212,7 +212,11 @@ function mergeOrderedLists(s: PatchSchema, original: JsonMap, patch: JsonMap, no
     const patchItems = (patchList ?? []) as unknown[];
     const field = fieldNode(s, node, name);
     const { mergeKey } = listMeta(s, field);
-    validatePatchWithSetOrderList(patchItems, order, mergeKey);
+    const empty = originalItems.length === 0 && patchItems.length === 0;
+    const kind = empty ? 'scalar' : elementKind(originalItems, patchItems);
+    // kubectl only orders merge lists; a keyless list of maps cannot be matched to the order.
+    const orderable = !empty && !(kind === 'map' && !mergeKey);
+    if (orderable) validatePatchWithSetOrderList(patchItems, order, mergeKey);
 
     let merged: unknown[];
     if (foundOriginal && foundPatch) merged = mergeList(s, originalItems, patchItems, field);
@@ -221,11 +225,10 @@ function mergeOrderedLists(s: PatchSchema, original: JsonMap, patch: JsonMap, no
     else continue;
     if (foundPatch) handled.add(name);
 
-    if (originalItems.length === 0 && patchItems.length === 0) {
+    if (!orderable) {
       original[name] = merged;
       continue;
     }
-    const kind = elementKind(originalItems, patchItems);
     const [inOrder, serverOnly] = mergeKey ? partitionMaps(merged, order, mergeKey) : partitionPrimitives(merged, order);
     original[name] = normalizeElementOrder(inOrder, serverOnly, order, originalItems, mergeKey, kind);
   }

@@ -328,3 +328,9 @@ t.test('a list-of-lists error carries the mergepatch message as its cause', asyn
   const status = statusOf(() => applyStrategicMergePatch({ metadata: { finalizers: [] } }, { metadata: { finalizers: [['b']] } }, deploymentSchema));
   t.strictSame(status?.details, { causes: [{ reason: 'UnexpectedServerResponse', message: 'lists of lists are not supported' }] });
 });
+
+t.test('$setElementOrder on a list without a merge key leaves the merged list as it is', async (t) => {
+  const original = podWith({ tolerations: [{ key: 'a' }] });
+  const out = applyStrategicMergePatch(original, { spec: { '$setElementOrder/tolerations': [{ key: 'b' }], tolerations: [{ key: 'b' }] } }, podSchema);
+  t.strictSame(out, podWith({ tolerations: [{ key: 'b' }] }));
+});

@@ -5,7 +5,7 @@ export interface TimerHandle { cancel(): void }
 
 export interface Clock {
   now(): number;
-  /** Calls fn after ms; the returned handle cancels it. Real timers are unref'd. */
+  /** Calls fn after ms; the returned handle cancels it. */
   setTimer(fn: () => void, ms: number): TimerHandle;
   /** Resolves after ms, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -15,7 +15,6 @@ export const realClock: Clock = {
   now: () => Date.now(),
   setTimer(fn, ms) {
     const t = setTimeout(fn, Math.max(0, ms));
-    t.unref();
     return { cancel: () => clearTimeout(t) };
   },
   sleep: (ms, signal) => sleepOn(realClock, ms, signal),

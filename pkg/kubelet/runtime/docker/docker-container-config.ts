@@ -80,10 +80,18 @@ export function dockerSandboxConfig(config: PodSandboxConfig, opts: SandboxConfi
     for (const p of published) {
       const key = `${p.containerPort}/${p.protocol.toLowerCase()}`;
       body.ExposedPorts[key] = {};
-      (hostConfig.PortBindings[key] ??= []).push({ HostIp: p.hostIp || opts.hostPortAddress, HostPort: String(p.hostPort) });
+      (hostConfig.PortBindings[key] ??= []).push({ HostIp: hostIpFor(p.hostIp, opts.hostPortAddress), HostPort: String(p.hostPort) });
     }
   }
   return body;
+}
+
+/**
+ * A hostPort bound to every interface would be reachable from off the machine, so an
+ * unspecified or wildcard hostIP gets the runtime's (loopback) address; a specific one stands.
+ */
+function hostIpFor(hostIp: string | undefined, fallback: string): string {
+  return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? fallback : hostIp;
 }
 
 export function dockerContainerConfig(

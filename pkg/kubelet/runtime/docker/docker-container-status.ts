@@ -109,6 +109,11 @@ export function toContainerStatus(c: DockerContainerInspect, repoDigests: readon
     imageRef: imageRef(c.Image, repoDigests),
   };
   if (c.State.StartedAt && c.State.StartedAt !== ZERO_TIME) status.startedAt = c.State.StartedAt;
+  if (state === 'created' && c.State.Error) {
+    // The start failed (runc could not exec the command): Docker leaves it "created" with the
+    // error. Report it terminated the way the kubelet does for a failed start.
+    return { ...status, state: 'exited', exitCode: 128, reason: 'StartError', message: c.State.Error };
+  }
   if (state === 'exited') {
     if (c.State.FinishedAt && c.State.FinishedAt !== ZERO_TIME) status.finishedAt = c.State.FinishedAt;
     status.exitCode = c.State.ExitCode;

@@ -25,6 +25,13 @@ t.test('sandbox: own network, hostname, loopback hostPorts, labels namespaced', 
   t.equal(body.HostConfig.NetworkMode, 'tskube');
   t.equal(body.HostConfig.IpcMode, 'shareable');
   t.same(body.HostConfig.PortBindings, { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] });
+  const wildcard = dockerSandboxConfig({ metadata: meta, portMappings: [
+    { protocol: 'TCP', containerPort: 80, hostPort: 81, hostIp: '0.0.0.0' },
+    { protocol: 'TCP', containerPort: 80, hostPort: 82, hostIp: '127.0.0.2' },
+  ] }, sbOpts);
+  t.same(wildcard.HostConfig.PortBindings, {
+    '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }, { HostIp: '127.0.0.2', HostPort: '82' }],
+  }, 'a wildcard hostIP is not published off the machine');
   t.same(body.HostConfig.Dns, ['10.96.0.10']);
   t.same(body.HostConfig.DnsOptions, ['ndots:5']);
   t.equal(body.Labels['io.tskube.node'], 'n1', 'a pod label cannot claim another node');
@@ -101,6 +108,9 @@ t.test('exit reasons as the kubelet reports them', async (t) => {
   t.notOk('finishedAt' in running);
   const created = toContainerStatus(inspect({ Status: 'created', StartedAt: '0001-01-01T00:00:00Z' }));
   t.notOk('startedAt' in created);
+  t.equal(created.state, 'created');
+  const failed = toContainerStatus(inspect({ Status: 'created', ExitCode: 127, Error: 'exec: "/x": no such file' }));
+  t.match(failed, { state: 'exited', exitCode: 128, reason: 'StartError', message: /no such file/ });
 });
 
 t.test('imageRef: docker-pullable with a repo digest, docker:// otherwise', async (t) => {

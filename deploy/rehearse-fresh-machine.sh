@@ -48,7 +48,7 @@ cp -a "$npm_dir" "$run/usr/local/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$run/usr/local/bin/npm"
 git clone -q "$repo" "$run/work/tskube"
 
-in_chroot=(chroot "$run" env -i HOME=/root CI=true PATH=/usr/local/bin:/usr/bin:/bin
+in_chroot=(chroot "$run" env -i HOME=/root CI=true PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   TSKUBE_DOCKERD_LOG=/var/log/tskube-dockerd.log bash -c)
 
 phase_a=$(
@@ -79,8 +79,10 @@ echo "rehearse: ensure-system cold $(((t1 - t0) / 1000000)) ms, warm $(((t2 - t1
 bash deploy/images/verify-images.sh
 EOF
 )
+# The root bind-mounted onto itself: dockerd's archive code remounts "/" and a plain
+# directory under chroot is not a mount point.
 timed "phase B (dockerd + images)" unshare --mount --net --pid --fork bash -c \
-  'mount -t proc proc "$1/proc" && mount --rbind /sys "$1/sys" && mount --rbind /dev "$1/dev" && shift && exec "$@"' \
+  'mount --bind "$1" "$1" && mount -t proc proc "$1/proc" && mount --rbind /sys "$1/sys" && mount --rbind /dev "$1/dev" && shift && exec "$@"' \
   _ "$run" "${in_chroot[@]}" "$phase_b"
 
 rm -rf "$run"

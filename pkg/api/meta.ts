@@ -1,10 +1,14 @@
 // The shape every stored object shares, and small helpers over object metadata.
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
+/** kubernetes-types marks system fields readonly; the server is the one that writes them. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type MutableObjectMeta = Mutable<ObjectMeta>;
+
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: ObjectMeta;
+  metadata?: MutableObjectMeta;
   [field: string]: unknown;
 }
 

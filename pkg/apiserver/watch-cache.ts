@@ -140,6 +140,12 @@ export class WatchCache {
     }
   }
 
+  /** The cached object at key, if the cache has seen it. */
+  async peek(key: string): Promise<KubeObject | undefined> {
+    await this.ready();
+    return this.#objects.get(key);
+  }
+
   /** A snapshot of the current objects matching the filter, and the revision it reflects. */
   async list(filter: WatchFilter, minRevision = 0): Promise<{ items: KubeObject[]; revision: number }> {
     await this.waitFor(minRevision);

@@ -1,0 +1,208 @@
+// Every /api and /apis resource request: verbs on collections and objects, watch, and the
+// generic subresources (status, scale). Kind-specific subresources live in subresources.ts.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { errors } from '../../api/errors.js';
+import type { KubeObject } from '../../api/meta.js';
+import type { ResourcePath } from '../request-path.js';
+import { findKind } from '../../api/resources.js';
+import { decodeObjectBody, decodeOptionalBody, mediaType, parseJson } from '../request-body.js';
+import { applyPatch, patchMediaType, patchTypes } from '../patch/apply-patch.js';
+import type { DeleteOptions, Store } from '../store.js';
+import type { Stores } from '../stores.js';
+import { toTable } from '../tables.js';
+import { bool, dryRun, fieldValidation, int, listQuery, str, type Query } from './query.js';
+import { negotiate, TABLE_CONTENT_TYPE, type Encoding } from './response.js';
+import { serveWatch } from './watch-handler.js';
+import { handleSubresource } from './subresources.js';
+
+export interface HandlerContext {
+  stores: Stores;
+  log: Logger;
+  watchers: { open: number };
+}
+
+/** The definitions strategic merge patch needs, rooted at the patched kind. */
+function patchSchema(stores: Stores, group: string, version: string, kind: string) {
+  const root = stores.schemas.definitionName(group, version, kind);
+  if (!root) throw errors.internal(`no schema for ${kind}`);
+  return { definitions: stores.schemas.definitions as Record<string, object>, root };
+}
+
+export async function handleResource(req: FastifyRequest, reply: FastifyReply, path: ResourcePath, ctx: HandlerContext): Promise<unknown> {
+  const store = ctx.stores.get(path.group, path.version, path.resource.plural);
+  if (!store) throw errors.notFound({ group: path.group, resource: path.resource.plural }, path.name ?? '');
+  const q = req.query as Query;
+  const method = req.method;
+  const namespace = path.namespace;
+  const ns = namespace ?? '';
+
+  if (path.subresource) return handleSubresource(req, reply, path, store, ctx);
+
+  const verbs = path.resource.verbs;
+  const allow = (verb: string) => {
+    if (!verbs.includes(verb)) throw errors.methodNotAllowed(method, `${path.resource.plural}`);
+  };
+
+  if (path.name === undefined) {
+    switch (method) {
+      case 'GET': {
+        const encoding = negotiate(req.headers.accept);
+        const watching = bool(q, 'watch');
+        allow(watching ? 'watch' : 'list');
+        const query = listQuery(q, path.resource);
+        if (watching) {
+          reply.hijack();
+          ctx.watchers.open++;
+          serveWatch(reply.raw, {
+            store, namespace, query, encoding,
+            timeoutSeconds: int(q, 'timeoutSeconds'),
+            allowBookmarks: bool(q, 'allowWatchBookmarks'),
+            sendInitialEvents: bool(q, 'sendInitialEvents'),
+            includeObject: includeObject(q),
+          }, ctx.log, () => { ctx.watchers.open--; });
+          return reply;
+        }
+        const list = await store.list(namespace, query);
+        if (encoding.table) {
+          return sendTable(reply, toTable(store.info, list.items, {
+            includeObject: includeObject(q) ?? 'Metadata', resourceVersion: list.resourceVersion,
+            ...(list.continue ? { continue: list.continue } : {}),
+          }));
+        }
+        const metadata: Record<string, unknown> = { resourceVersion: list.resourceVersion };
+        if (list.continue) metadata['continue'] = list.continue;
+        if (list.remainingItemCount !== undefined) metadata['remainingItemCount'] = list.remainingItemCount;
+        return sendJson(reply, 200, { kind: `${store.info.kind}List`, apiVersion: store.apiVersion, metadata, items: list.items });
+      }
+      case 'POST': {
+        allow('create');
+        const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+        const result = await store.create(ns, body, { dryRun: dryRun(q), fieldValidation: fieldValidation(q) });
+        warn(reply, result.warnings);
+        return sendObject(reply, 201, result.object, negotiateSafe(req));
+      }
+      case 'DELETE': {
+        allow('deletecollection');
+        const opts = deleteOptions(req, q);
+        const deleted = await store.deleteCollection(namespace, listQuery(q, path.resource), opts, dryRun(q));
+        return sendJson(reply, 200, { kind: `${store.info.kind}List`, apiVersion: store.apiVersion, metadata: {}, items: deleted });
+      }
+      default:
+        throw errors.methodNotAllowed(method, path.resource.plural);
+    }
+  }
+
+  const name = path.name;
+  switch (method) {
+    case 'GET': {
+      allow('get');
+      const encoding = negotiate(req.headers.accept);
+      return sendObject(reply, 200, await store.get(ns, name), encoding, includeObject(q));
+    }
+    case 'PUT': {
+      allow('update');
+      const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+      const result = await store.update(ns, name, body, { dryRun: dryRun(q), fieldValidation: fieldValidation(q) });
+      warn(reply, result.warnings);
+      return sendObject(reply, 200, result.object, negotiateSafe(req));
+    }
+    case 'PATCH': {
+      allow('patch');
+      const result = await patchObject(req, ctx.stores, store, ns, name, q, undefined);
+      warn(reply, result.warnings);
+      return sendObject(reply, 200, result.object, negotiateSafe(req));
+    }
+    case 'DELETE': {
+      allow('delete');
+      const result = await store.delete(ns, name, deleteOptions(req, q), dryRun(q));
+      if (!result.deleted || store.info.plural === 'pods') return sendObject(reply, 200, result.object, { table: false });
+      return sendJson(reply, 200, {
+        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
+        details: { name, group: store.info.group, kind: store.info.plural, uid: result.object.metadata?.uid },
+      });
+    }
+    default:
+      throw errors.methodNotAllowed(method, `${path.resource.plural}/${name}`);
+  }
+}
+
+/** PATCH: the patch is applied to the current object inside the store's read-modify-write. */
+export interface PatchView {
+  group: string; version: string; kind: string;
+  from(obj: KubeObject): KubeObject;
+  to(obj: KubeObject, patched: KubeObject): KubeObject;
+}
+
+export async function patchObject(req: FastifyRequest, stores: Stores, store: Store, ns: string, name: string, q: Query,
+  subresource: 'status' | undefined, transform?: PatchView) {
+  const contentType = req.headers['content-type'] ?? '';
+  const type = patchMediaType(contentType);
+  if (type === patchTypes.apply) throw errors.unsupportedMediaType(type);
+  if (![patchTypes.json, patchTypes.merge, patchTypes.strategic].includes(type as never)) {
+    throw errors.unsupportedMediaType(mediaType(contentType));
+  }
+  const body = req.body as Buffer | undefined;
+  if (!body || body.length === 0) throw errors.badRequest('the body of the request was empty');
+  const patch = parseJson(body);
+  const schema = transform
+    ? patchSchema(stores, transform.group, transform.version, transform.kind)
+    : patchSchema(stores, store.info.group, store.info.version, store.info.kind);
+  return store.patch(ns, name, (current) => {
+    const view = transform ? transform.from(current) : current;
+    const patched = applyPatch(type, view, patch, schema);
+    return transform ? transform.to(current, patched) : patched;
+  }, { dryRun: dryRun(q), fieldValidation: fieldValidation(q), subresource });
+}
+
+export function deleteOptions(req: FastifyRequest, q: Query): DeleteOptions {
+  const body = decodeOptionalBody(req.headers['content-type'], req.body as Buffer | undefined) ?? {};
+  const opts: DeleteOptions = {};
+  const grace = int(q, 'gracePeriodSeconds') ?? (typeof body['gracePeriodSeconds'] === 'number' ? body['gracePeriodSeconds'] : undefined);
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
+  const policy = str(q, 'propagationPolicy') ?? (body['propagationPolicy'] as string | undefined);
+  if (policy !== undefined && policy !== '') {
+    if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw errors.invalid('meta.k8s.io', 'DeleteOptions', '', [{ field: 'propagationPolicy', type: 'FieldValueNotSupported', message: `"${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
+    }
+    opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'] & string;
+  }
+  const orphan = str(q, 'orphanDependents') !== undefined ? bool(q, 'orphanDependents') : body['orphanDependents'] as boolean | undefined;
+  if (typeof orphan === 'boolean') opts.orphanDependents = orphan;
+  const pre = body['preconditions'] as { uid?: string; resourceVersion?: string } | undefined;
+  if (pre && typeof pre === 'object') opts.preconditions = pre;
+  return opts;
+}
+
+function includeObject(q: Query): 'None' | 'Metadata' | 'Object' | undefined {
+  const v = str(q, 'includeObject');
+  if (v === undefined || v === '') return undefined;
+  if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+  throw errors.badRequest(`includeObject invalid value: ${v}`);
+}
+
+function negotiateSafe(req: FastifyRequest): Encoding {
+  return negotiate(req.headers.accept);
+}
+
+export function sendObject(reply: FastifyReply, code: number, obj: KubeObject, encoding: Encoding, include?: 'None' | 'Metadata' | 'Object'): FastifyReply {
+  if (encoding.table) {
+    const res = findInfo(obj);
+    if (res) return sendTable(reply, toTable(res, [obj], { includeObject: include ?? 'Metadata', resourceVersion: obj.metadata?.resourceVersion ?? '' }), code);
+  }
+  return sendJson(reply, code, obj);
+}
+
+function findInfo(obj: KubeObject) { return obj.apiVersion && obj.kind ? findKind(obj.apiVersion, obj.kind) : undefined; }
+
+export function sendJson(reply: FastifyReply, code: number, body: unknown): FastifyReply {
+  return reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+function sendTable(reply: FastifyReply, table: unknown, code = 200): FastifyReply {
+  return reply.code(code).header('content-type', TABLE_CONTENT_TYPE).send(JSON.stringify(table));
+}
+
+function warn(reply: FastifyReply, warnings: string[]): void {
+  if (warnings.length) reply.header('warning', warnings.map((w) => `299 - "${w.replace(/"/g, '\\"')}"`).join(', '));
+}

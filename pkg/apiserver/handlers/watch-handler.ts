@@ -1,0 +1,105 @@
+// A watch over HTTP: newline-delimited JSON events on a chunked 200 response, fed by the
+// resource's watch cache. Errors after the response started (410 Expired) are ERROR events.
+import type { ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { isStatusError } from '../../api/errors.js';
+import type { KubeObject } from '../../api/meta.js';
+import type { Store, ListQuery } from '../store.js';
+import type { CachedEvent, WatchSink } from '../watch-cache.js';
+import { toTable } from '../tables.js';
+import { TABLE_CONTENT_TYPE, type Encoding } from './response.js';
+
+export interface WatchRequest {
+  store: Store;
+  namespace: string | undefined;
+  query: ListQuery;
+  timeoutSeconds: number | undefined;
+  allowBookmarks: boolean;
+  sendInitialEvents: boolean;
+  encoding: Encoding;
+  includeObject?: 'None' | 'Metadata' | 'Object' | undefined;
+}
+
+/** A slow client that lets this much pile up is cut off, as Kubernetes closes slow watchers. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const BOOKMARK_INTERVAL_MS = 30_000;
+
+export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, onClose: () => void): void {
+  const { store } = w;
+  res.writeHead(200, {
+    'Content-Type': w.encoding.table ? TABLE_CONTENT_TYPE : 'application/json',
+    'Cache-Control': 'no-cache, private',
+  });
+  res.flushHeaders();
+  const ac = new AbortController();
+  let closed = false;
+  let stop: (() => void) | undefined;
+  let firstTable = true;
+  const timers: NodeJS.Timeout[] = [];
+
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    ac.abort();
+    stop?.();
+    for (const t of timers) clearTimeout(t);
+    if (!res.writableEnded) res.end();
+    onClose();
+  };
+  res.on('close', finish);
+
+  const write = (line: string) => {
+    if (closed) return;
+    res.write(line);
+    if (res.writableLength > MAX_BUFFERED_BYTES) {
+      log.warn({ resource: store.info.plural }, 'closing slow watcher');
+      finish();
+    }
+  };
+
+  const encode = (type: string, object: KubeObject): string => {
+    if (!w.encoding.table) return `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
+    const table = toTable(store.info, [object], { noHeaders: !firstTable, includeObject: w.includeObject ?? 'Metadata' });
+    firstTable = false;
+    return `${JSON.stringify({ type, object: table })}\n`;
+  };
+
+  const bookmark = (revision: number, annotations?: Record<string, string>) => {
+    const object = { kind: store.info.kind, apiVersion: store.apiVersion, metadata: { resourceVersion: String(revision), ...(annotations ? { annotations } : {}) } };
+    write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+  };
+
+  const sink: WatchSink = {
+    send(ev) {
+      if (ev.type === 'BOOKMARK') { if (w.allowBookmarks) bookmark(ev.revision); return; }
+      const cached = ev as CachedEvent;
+      if (w.encoding.table) { write(encode(cached.type, cached.object)); return; }
+      cached.json ??= encode(cached.type, cached.object);
+      write(cached.json);
+    },
+    close(err) {
+      if (err && isStatusError(err)) write(`${JSON.stringify({ type: 'ERROR', object: err.status })}\n`);
+      finish();
+    },
+  };
+
+  // Without timeoutSeconds Kubernetes ends a watch after 30-60 minutes; clients re-watch.
+  const timeoutMs = (w.timeoutSeconds ?? 1800 * (1 + Math.random())) * 1000;
+  timers.push(setTimeout(finish, timeoutMs));
+
+  const fromRevision = Number(w.query.resourceVersion || 0);
+  const filter = store.filterFor(w.namespace, w.query);
+  store.cache.watch(fromRevision, filter, sink, ac.signal).then((unsubscribe) => {
+    stop = unsubscribe;
+    if (closed) { unsubscribe(); return; }
+    if (w.sendInitialEvents && w.allowBookmarks) bookmark(store.cache.revision, { 'k8s.io/initial-events-end': 'true' });
+    if (w.allowBookmarks) {
+      const tick = () => { bookmark(store.cache.revision); timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref()); };
+      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
+    }
+  }, (err: unknown) => {
+    if (isStatusError(err)) write(`${JSON.stringify({ type: 'ERROR', object: err.status })}\n`);
+    else log.error({ err: String(err), resource: store.info.plural }, 'watch failed');
+    finish();
+  });
+}

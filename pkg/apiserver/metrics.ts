@@ -1,0 +1,38 @@
+// Prometheus metrics with the names kube-apiserver uses, so dashboards carry over.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class ApiServerMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'apiserver_request_total', help: 'Counter of apiserver requests broken out for each verb, group, version, resource and HTTP response code.',
+    labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'code'], registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'apiserver_request_duration_seconds', help: 'Response latency distribution in seconds for each verb, group, version, resource and subresource.',
+    labelNames: ['verb', 'group', 'version', 'resource', 'subresource'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly watchers: Gauge;
+
+  constructor(openWatches: () => number) {
+    this.watchers = new Gauge({
+      name: 'apiserver_longrunning_requests', help: 'Gauge of all active long-running apiserver requests (watches).',
+      labelNames: ['verb'], registers: [this.registry],
+      collect() { this.set({ verb: 'WATCH' }, openWatches()); },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+/** Kubernetes' verb names: list vs get, watch vs list, deletecollection. */
+export function requestVerb(method: string, hasName: boolean, isWatch: boolean): string {
+  switch (method) {
+    case 'GET': return isWatch ? 'WATCH' : hasName ? 'GET' : 'LIST';
+    case 'POST': return 'POST';
+    case 'PUT': return 'PUT';
+    case 'PATCH': return 'PATCH';
+    case 'DELETE': return hasName ? 'DELETE' : 'DELETECOLLECTION';
+    default: return method;
+  }
+}

@@ -1,0 +1,50 @@
+// Request bodies in every encoding real clients send: JSON (also with no Content-Type, as
+// kubectl's scale --current-replicas does), YAML, and kubectl's protobuf for typed creates.
+import { parse as parseYaml } from 'yaml';
+import { errors } from '../api/errors.js';
+import type { KubeObject } from '../api/meta.js';
+import { decodeProtobufObject } from './protobuf.js';
+
+export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+export function mediaType(contentType: string | undefined): string {
+  if (!contentType) return '';
+  const i = contentType.indexOf(';');
+  return (i >= 0 ? contentType.slice(0, i) : contentType).trim().toLowerCase();
+}
+
+export function decodeObjectBody(contentType: string | undefined, body: Buffer | undefined): KubeObject {
+  const type = mediaType(contentType);
+  if (!body || body.length === 0) throw errors.badRequest('the body of the request was empty');
+  let value: unknown;
+  if (type === PROTOBUF) value = decodeProtobufObject(body);
+  else if (type === '' || type === 'application/json' || type === '*/*') value = parseJson(body);
+  else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') value = parseYamlBody(body);
+  else throw errors.unsupportedMediaType(type);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw errors.badRequest(`the object provided is unrecognized (must be of type object): ${JSON.stringify(value)?.slice(0, 100)}`);
+  }
+  return value as KubeObject;
+}
+
+/** A body that may be absent (DELETE options). */
+export function decodeOptionalBody(contentType: string | undefined, body: Buffer | undefined): Record<string, unknown> | undefined {
+  if (!body || body.length === 0) return undefined;
+  return decodeObjectBody(contentType, body) as Record<string, unknown>;
+}
+
+export function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw errors.badRequest(`json parse error: ${(e as Error).message}`);
+  }
+}
+
+function parseYamlBody(body: Buffer): unknown {
+  try {
+    return parseYaml(body.toString('utf8'));
+  } catch (e) {
+    throw errors.badRequest(`yaml parse error: ${(e as Error).message}`);
+  }
+}

@@ -75,11 +75,12 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
   return errs;
 }
 
-/** The kind-specific half of ValidateObjectMeta: name format, labels, annotations. */
-export function validateObjectMeta(meta: ObjectMeta | undefined, nameErrors: NameValidator, path = 'metadata'): FieldError[] {
+/**
+ * The half of ValidateObjectMeta the store leaves to kinds: labels and annotations. The
+ * store checks names itself (path segment, then DNS-1123 label or subdomain by resource).
+ */
+export function validateObjectMeta(meta: ObjectMeta | undefined, path = 'metadata'): FieldError[] {
   const errs: FieldError[] = [];
-  const name = meta?.name ?? '';
-  if (name) for (const msg of nameErrors(name)) errs.push(field.invalid(`${path}.name`, name, msg));
   errs.push(...validateLabels(meta?.labels, `${path}.labels`));
   errs.push(...validateAnnotations(meta?.annotations, `${path}.annotations`));
   return errs;

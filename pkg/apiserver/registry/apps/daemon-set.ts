@@ -18,7 +18,7 @@ const UPDATE_STRATEGY_TYPES = ['OnDelete', 'RollingUpdate'];
 function validate(ds: DaemonSetObject): FieldError[] {
   const spec = ds.spec;
   const errs = [
-    ...validateObjectMeta(ds.metadata, dns1123SubdomainErrors),
+    ...validateObjectMeta(ds.metadata),
     // A DaemonSet has no replicas; the shared check sees undefined there.
     ...validateWorkloadSpec(spec, 'daemonset', 'DaemonSet'),
     ...validateNonNegative('spec.revisionHistoryLimit', spec?.revisionHistoryLimit),

@@ -39,7 +39,7 @@ function validateStrategy(d: DeploymentObject): FieldError[] {
 
 function validate(d: DeploymentObject): FieldError[] {
   const errs = [
-    ...validateObjectMeta(d.metadata, dns1123SubdomainErrors),
+    ...validateObjectMeta(d.metadata),
     ...validateWorkloadSpec(d.spec, 'deployment', 'ReplicaSet'),
     ...validateStrategy(d),
     ...validateNonNegative('spec.revisionHistoryLimit', d.spec?.revisionHistoryLimit),

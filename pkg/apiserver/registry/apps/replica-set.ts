@@ -10,7 +10,7 @@ import { validateNonNegative, validateSelectorUnchanged, validateWorkloadSpec } 
 type ReplicaSetObject = ReplicaSet & KubeObject;
 
 function validate(rs: ReplicaSetObject) {
-  return [...validateObjectMeta(rs.metadata, dns1123SubdomainErrors), ...validateWorkloadSpec(rs.spec, 'deployment', 'ReplicaSet')];
+  return [...validateObjectMeta(rs.metadata), ...validateWorkloadSpec(rs.spec, 'deployment', 'ReplicaSet')];
 }
 
 export const replicaSetStrategy = {

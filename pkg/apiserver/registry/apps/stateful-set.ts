@@ -18,7 +18,7 @@ const RETENTION_POLICIES = ['Delete', 'Retain'];
 function validate(s: StatefulSetObject): FieldError[] {
   const spec = s.spec;
   const errs = [
-    ...validateObjectMeta(s.metadata, dns1123SubdomainErrors),
+    ...validateObjectMeta(s.metadata),
     ...validateWorkloadSpec(spec, 'statefulset', 'StatefulSet'),
     ...validateNonNegative('spec.revisionHistoryLimit', spec?.revisionHistoryLimit),
   ];

@@ -29,7 +29,7 @@ export function scheduleErrors(schedule: string): string[] {
 }
 
 function validate(cj: CronJobObject): FieldError[] {
-  const errs = validateObjectMeta(cj.metadata, dns1123SubdomainErrors);
+  const errs = validateObjectMeta(cj.metadata);
   const name = cj.metadata?.name ?? '';
   if (name.length > MAX_CRONJOB_NAME_LENGTH) {
     errs.push(field.invalid('metadata.name', name, `must be no more than ${MAX_CRONJOB_NAME_LENGTH} characters`));

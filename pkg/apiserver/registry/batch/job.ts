@@ -91,7 +91,7 @@ function validateJobSpec(spec: JobSpec | undefined, path: string, requireSelecto
 export { validateJobSpec };
 
 function validate(job: JobObject): FieldError[] {
-  return [...validateObjectMeta(job.metadata, dns1123SubdomainErrors), ...validateJobSpec(job.spec, 'spec', true)];
+  return [...validateObjectMeta(job.metadata), ...validateJobSpec(job.spec, 'spec', true)];
 }
 
 export const jobStrategy = {

@@ -105,7 +105,7 @@ export const podStrategy = {
     }
   },
   validate(pod) {
-    return [...validateObjectMeta(pod.metadata, dns1123SubdomainErrors), ...validatePodSpec(pod.spec, 'spec')];
+    return [...validateObjectMeta(pod.metadata), ...validatePodSpec(pod.spec, 'spec')];
   },
   prepareForUpdate(pod, old) {
     if (old.status === undefined) delete pod.status;
@@ -113,7 +113,7 @@ export const podStrategy = {
   },
   validateUpdate(pod, old) {
     return [
-      ...validateObjectMeta(pod.metadata, dns1123SubdomainErrors),
+      ...validateObjectMeta(pod.metadata),
       ...validatePodSpec(pod.spec, 'spec'),
       ...validatePodSpecUpdate(pod.spec ?? { containers: [] }, old.spec ?? { containers: [] }),
     ];

@@ -9,7 +9,7 @@ import { isAlreadyExists, isNotFound } from '../../../pkg/api/errors.js';
 import { RestClient } from '../../../pkg/client/rest-client.js';
 import { InformerFactory } from '../../../pkg/client/informer-factory.js';
 import { LeaderElector } from '../../../pkg/client/leader-election.js';
-import { apiserverBuilt, compactEtcd, startApiServer } from './apiserver-process.js';
+import { apiserverBuilt, compactEtcd, startApiServer } from '../../harness/apiserver.js';
 
 if (!apiserverBuilt()) {
   t.plan(0, 'kube-apiserver is not built yet (dist/cmd/kube-apiserver/main.js)');

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// kube-apiserver: the Kubernetes API over a real etcd; the only component that talks to etcd.
+import { EtcdStorage } from '../../pkg/storage/etcd-storage.js';
+import { buildServer } from '../../pkg/apiserver/server.js';
+import { componentLogger } from '../../pkg/component/logger.js';
+import { intFlag, parseFlags } from '../../pkg/component/flags.js';
+
+const flags = parseFlags('kube-apiserver', {
+  'etcd-servers': { type: 'string', default: 'http://127.0.0.1:2379', description: 'List of etcd servers to connect with (scheme://ip:port), comma separated.' },
+  'etcd-prefix': { type: 'string', default: '/registry', description: 'The prefix to prepend to all resource paths in etcd.' },
+  'insecure-bind-address': { type: 'string', default: '127.0.0.1', description: 'The address to serve the unauthenticated local port on.' },
+  'insecure-port': { type: 'string', default: '8080', description: 'The port to serve unauthenticated access on (0 disables).' },
+  'secure-port': { type: 'string', default: '0', description: 'The port to serve HTTPS with authentication and authorization (not implemented yet; 0 disables).' },
+  'max-request-bytes': { type: 'string', default: String(3 * 1024 * 1024), description: 'The largest request body the server accepts, in bytes.' },
+});
+
+const log = componentLogger('kube-apiserver');
+const storage = new EtcdStorage(flags['etcd-servers'].split(',').map((s) => s.trim()).filter(Boolean));
+const server = buildServer({ storage, etcdPrefix: flags['etcd-prefix'].replace(/\/$/, ''), logger: log, maxRequestBytes: intFlag('max-request-bytes', flags['max-request-bytes']) });
+if (flags['secure-port'] !== '0') log.warn({ port: flags['secure-port'] }, '--secure-port is not implemented yet; serving only the insecure port');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down: ending watches and closing listeners');
+  const force = setTimeout(() => process.exit(0), 5000);
+  force.unref();
+  await server.close().catch(() => undefined);
+  await storage.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  // Wait for etcd rather than failing: the launcher may start us first.
+  for (let attempt = 0; ; attempt++) {
+    try { await server.bootstrap(); break; } catch (e) {
+      if (attempt % 10 === 0) log.warn({ err: String(e), etcd: flags['etcd-servers'] }, 'waiting for etcd');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  const port = intFlag('insecure-port', flags['insecure-port']);
+  const address = await server.app.listen({ host: flags['insecure-bind-address'], port });
+  log.info({ address, etcd: flags['etcd-servers'], prefix: flags['etcd-prefix'] }, 'serving');
+} catch (e) {
+  log.fatal({ err: String(e) }, 'failed to start');
+  process.exit(1);
+}

@@ -77,6 +77,13 @@ bash deploy/ensure-system.sh etcd docker images
 t2=$(date +%s%N)
 echo "rehearse: ensure-system cold $(((t1 - t0) / 1000000)) ms, warm $(((t2 - t1) / 1000000)) ms"
 bash deploy/images/verify-images.sh
+# A lost tag is rebuilt; an image tagged by hand over ours is replaced.
+docker rmi busybox:latest >/dev/null
+docker tag busybox:1.35 registry.k8s.io/pause:3.10
+bash deploy/ensure-system.sh images
+[ "$(bash deploy/images/build-images.sh --missing)" = "" ]
+docker run --rm busybox sh -c 'echo busybox:latest ok'
+bash deploy/images/verify-images.sh pause
 EOF
 )
 # The root bind-mounted onto itself: dockerd's archive code remounts "/" and a plain

@@ -25,14 +25,24 @@ std_path=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 say() { echo "build-images: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# The recipe labels of those of the given images that exist, one per line. A single docker
-# call: this runs before every `npm test`, on a machine that may be busy.
-present_recipes() { # <name>...
-  local name tags=()
-  for name in "$@"; do tags+=("${tag[$name]}"); done
-  # busybox:latest is a second tag of the same build: its label line counts towards busybox.
-  [[ " $* " != *" busybox "* ]] || tags+=(busybox:latest)
-  docker image inspect -f "{{ index .Config.Labels \"$label\" }}" "${tags[@]}" 2>/dev/null || true
+# For each of the given tags that exists: its image's tags as JSON and its recipe label, one
+# line per image. A single docker call: this runs before every `npm test`, maybe on a busy machine.
+describe_tags() { # <tag>...
+  docker image inspect -f "{{ json .RepoTags }} {{ index .Config.Labels \"$label\" }}" "$@" 2>/dev/null || true
+}
+
+# Every tag of <name> names an image built by <name>'s current recipe.
+is_current() { # <name> <describe_tags output>
+  local name=$1 described=$2 t line found
+  local tags=("${tag[$name]}")
+  [ "$name" != busybox ] || tags+=(busybox:latest)
+  for t in "${tags[@]}"; do
+    found=0
+    while IFS= read -r line; do
+      [[ $line == *"\"$t\""* && $line == *" ${recipe[$name]}" ]] && found=1
+    done <<<"$described"
+    [ $found = 1 ] || return 1
+  done
 }
 
 # docker import of a directory, owned by root whatever the builder's uid.
@@ -136,13 +146,11 @@ done
 
 command -v docker >/dev/null || die "docker CLI not found (bash deploy/ensure-system.sh docker installs it)"
 
-present=$(present_recipes "${names[@]}")
+all_tags=(busybox:latest)
+for name in "${names[@]}"; do all_tags+=("${tag[$name]}"); done
+described=$(describe_tags "${all_tags[@]}")
 todo=()
-for name in "${names[@]}"; do
-  want=1
-  [ "$name" != busybox ] || want=2
-  [ "$(grep -cxF "${recipe[$name]}" <<<"$present")" -ge $want ] || todo+=("$name")
-done
+for name in "${names[@]}"; do is_current "$name" "$described" || todo+=("$name"); done
 if [ $only_missing = 1 ]; then
   [ ${#todo[@]} -eq 0 ] || printf '%s\n' "${todo[@]}"
   exit 0

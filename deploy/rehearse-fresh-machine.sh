@@ -59,7 +59,7 @@ bash deploy/ensure-system.sh etcd compose
 # Installs docker.io and iptables, then cannot start a daemon on this socket: expected.
 DOCKER_HOST=unix:///nonexistent bash deploy/ensure-system.sh docker 2>&1 | grep -v 'start that daemon yourself' >&2 || true
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static gcc libc6-dev >/dev/null
-etcd --version | head -1; dockerd --version; docker-compose version --short
+etcd --version | sed -n 1p; dockerd --version; docker-compose version --short
 EOF
 )
 timed "phase A (packages)" unshare --mount --fork bash -c \

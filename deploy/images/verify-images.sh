@@ -76,7 +76,7 @@ verify_etcd() {
   docker exec "$name" sh -c 'for i in $(seq 50); do etcdctl put /verify ok >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1' ||
     fail "tskube/etcd:3.4 did not accept a put"
   [ "$(docker exec "$name" etcdctl get --print-value-only /verify)" = ok ] || fail "tskube/etcd:3.4 get"
-  say "tskube/etcd:3.4: $(docker exec "$name" etcd --version | head -1), put/get ok"
+  say "tskube/etcd:3.4: $(docker exec "$name" etcd --version | sed -n 1p), put/get ok"
 }
 
 names=("$@")

@@ -1,0 +1,29 @@
+// kube-controller-manager's registry: each controller's upstream name and the function that
+// builds it from the shared ControllerContext. `--controllers` picks from these names.
+import type { ControllerContext } from './controller-context.js';
+import type { Controller } from './run-controller.js';
+
+export type ControllerInitFn = (ctx: ControllerContext) => Controller;
+
+/** One line per controller, keyed by Kubernetes' controller name. */
+export const CONTROLLER_INITIALIZERS: Readonly<Record<string, ControllerInitFn>> = {
+};
+
+/**
+ * The controllers `--controllers` enables (upstream IsControllerEnabled): a list of names,
+ * `*` for every controller on by default, `-name` to turn one off; an explicit name or
+ * `-name` beats `*`. Unknown names are an error, as upstream's validation says.
+ */
+export function enabledControllers(flag: readonly string[], known: readonly string[] = Object.keys(CONTROLLER_INITIALIZERS)): string[] {
+  const items = flag.map((s) => s.trim()).filter((s) => s !== '');
+  for (const item of items) {
+    const name = item.startsWith('-') ? item.slice(1) : item;
+    if (name !== '*' && !known.includes(name)) throw new Error(`"${name}" is not in the list of known controllers`);
+  }
+  const star = items.includes('*');
+  return known.filter((name) => {
+    if (items.includes(`-${name}`)) return false;
+    if (items.includes(name)) return true;
+    return star;
+  });
+}

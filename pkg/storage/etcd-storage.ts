@@ -35,7 +35,8 @@ export class EtcdStorage implements Storage {
   readonly #client: Etcd3;
 
   constructor(endpoints: string[]) {
-    this.#client = new Etcd3({ hosts: endpoints });
+    // A 10,000-pod list is far over gRPC's default 4 MiB receive limit.
+    this.#client = new Etcd3({ hosts: endpoints, grpcOptions: { 'grpc.max_receive_message_length': -1 } });
   }
 
   get #kv() { return this.#client.kv; }

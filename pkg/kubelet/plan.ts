@@ -1,0 +1,258 @@
+// computePodActions (kuberuntime_manager.go) as a pure function: the pod's spec plus what the
+// runtime holds for it become plain data — kill the pod, (re)create the sandbox, the next init
+// container to run, app containers to start or to hold in CrashLoopBackOff, containers to kill
+// and dead ones to prune. sync-pod.ts applies it in order.
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { DeepReadonly } from '../client/lister.js';
+import { formatDuration } from './backoff.js';
+import type { PodSandboxStatus, RuntimeContainerStatus } from './runtime/runtime.js';
+
+export type ReadonlyPod = Pod | DeepReadonly<Pod>;
+type SpecContainer = Container | DeepReadonly<Container>;
+
+/** What the runtime holds for one pod. */
+export interface ObservedPod {
+  sandboxes: readonly PodSandboxStatus[];
+  containers: readonly RuntimeContainerStatus[];
+}
+
+/** The part of Backoff the planner reads; it never records anything. */
+export interface BackoffView {
+  get(key: string): number;
+  isInBackOffSince(key: string, eventTimeMs: number): boolean;
+}
+
+export interface ContainerToStart {
+  name: string;
+  /** It ran before: starting it again counts as a restart and feeds the back-off. */
+  isRestart: boolean;
+  /** Its previous instance finished at (ms), the back-off's event time. */
+  lastFinishedAtMs?: number;
+}
+
+export interface ContainerToKill { id: string; name: string; message?: string }
+
+export interface BackedOffContainer { name: string; message: string; retryAtMs: number }
+
+export interface PodActions {
+  /** Stop every container and the sandbox first (sandbox changed, or the pod is done). */
+  killPod: boolean;
+  createSandbox: boolean;
+  /** The attempt number of the sandbox to create. */
+  attempt: number;
+  /** The ready sandbox the containers run in, when no new one is needed. */
+  sandboxId?: string;
+  /** Init container to start next (legacy sequential init containers). */
+  nextInitContainer?: ContainerToStart;
+  /** An init container failed and restartPolicy is Never: the pod has failed. */
+  initFailed: boolean;
+  containersToStart: ContainerToStart[];
+  containersToKill: ContainerToKill[];
+  /** Containers and init containers waiting out a CrashLoopBackOff. */
+  backedOff: BackedOffContainer[];
+  /** Exited containers older than the two latest of each name. */
+  containersToRemove: string[];
+}
+
+export interface PlanInput {
+  pod: ReadonlyPod;
+  observed: ObservedPod;
+  backoff: BackoffView;
+  /** Ids of running containers whose liveness (or startup) probe failed. */
+  unhealthy?: ReadonlySet<string>;
+}
+
+/** A pod's containers of one name, newest first (by attempt, then creation). */
+export function containersByName(containers: readonly RuntimeContainerStatus[]): Map<string, RuntimeContainerStatus[]> {
+  const out = new Map<string, RuntimeContainerStatus[]>();
+  for (const c of containers) {
+    const list = out.get(c.metadata.name) ?? [];
+    list.push(c);
+    out.set(c.metadata.name, list);
+  }
+  for (const list of out.values()) {
+    list.sort((a, b) => b.metadata.attempt - a.metadata.attempt || Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  }
+  return out;
+}
+
+/** Newest sandbox first. */
+export function sortedSandboxes(sandboxes: readonly PodSandboxStatus[]): PodSandboxStatus[] {
+  return [...sandboxes].sort((a, b) => b.metadata.attempt - a.metadata.attempt || Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
+
+/** `name_namespace(uid)`: format.Pod, as messages name pods. */
+export function formatPod(pod: ReadonlyPod): string {
+  return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${pod.metadata?.uid ?? ''})`;
+}
+
+export function backoffKey(pod: ReadonlyPod, containerName: string): string {
+  return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}_${pod.metadata?.uid ?? ''}_${containerName}`;
+}
+
+export function restartPolicyOf(pod: ReadonlyPod): 'Always' | 'OnFailure' | 'Never' {
+  const p = pod.spec?.restartPolicy;
+  return p === 'OnFailure' || p === 'Never' ? p : 'Always';
+}
+
+function isExited(c: RuntimeContainerStatus | undefined): c is RuntimeContainerStatus {
+  return c !== undefined && (c.state === 'exited' || c.state === 'unknown');
+}
+
+/** kubecontainer.ShouldContainerBeRestarted. */
+export function shouldContainerBeRestarted(pod: ReadonlyPod, latest: RuntimeContainerStatus | undefined): boolean {
+  if (latest === undefined) return true;
+  if (latest.state === 'running') return false;
+  if (latest.state === 'created') return true;
+  const policy = restartPolicyOf(pod);
+  if (policy === 'Never') return false;
+  if (policy === 'OnFailure' && latest.exitCode === 0) return false;
+  return true;
+}
+
+function toStart(latest: RuntimeContainerStatus | undefined, name: string): ContainerToStart {
+  if (!latest) return { name, isRestart: false };
+  const finished = latest.finishedAt ? Date.parse(latest.finishedAt) : NaN;
+  return { name, isRestart: true, ...(Number.isFinite(finished) ? { lastFinishedAtMs: finished } : {}) };
+}
+
+interface NextInit { next?: { container: SpecContainer; latest?: RuntimeContainerStatus }; failed?: RuntimeContainerStatus; done: boolean }
+
+/** findNextInitContainerToRun for sequential (non-sidecar) init containers. */
+export function findNextInitContainerToRun(pod: ReadonlyPod, byName: Map<string, RuntimeContainerStatus[]>): NextInit {
+  const inits = pod.spec?.initContainers ?? [];
+  if (inits.length === 0) return { done: true };
+  // Any app container that ran means initialization finished before.
+  for (const c of pod.spec?.containers ?? []) if ((byName.get(c.name)?.length ?? 0) > 0) return { done: true };
+  for (let i = inits.length - 1; i >= 0; i--) {
+    const latest = byName.get(inits[i]?.name ?? '')?.[0];
+    if (isExited(latest) && latest.exitCode !== 0) {
+      return { next: { container: inits[i] as SpecContainer, latest }, failed: latest, done: false };
+    }
+  }
+  for (const container of inits) {
+    const latest = byName.get(container.name)?.[0];
+    if (latest === undefined || latest.state === 'created') return { next: { container, ...(latest ? { latest } : {}) }, done: false };
+    if (latest.state === 'running') return { done: false };
+    // exited 0: on to the next one
+  }
+  return { done: true };
+}
+
+export function computePodActions(input: PlanInput): PodActions {
+  const { pod, observed, backoff } = input;
+  const unhealthy = input.unhealthy ?? new Set<string>();
+  const policy = restartPolicyOf(pod);
+  const byName = containersByName(observed.containers);
+  const sandboxes = sortedSandboxes(observed.sandboxes);
+  const latestSandbox = sandboxes[0];
+  const actions: PodActions = {
+    killPod: false, createSandbox: false, attempt: 0, initFailed: false,
+    containersToStart: [], containersToKill: [], backedOff: [], containersToRemove: pruneDead(byName),
+  };
+
+  const checkBackoff = (start: ContainerToStart): boolean => {
+    if (!start.isRestart || start.lastFinishedAtMs === undefined) return false;
+    const key = backoffKey(pod, start.name);
+    if (!backoff.isInBackOffSince(key, start.lastFinishedAtMs)) return false;
+    const ms = backoff.get(key);
+    actions.backedOff.push({
+      name: start.name,
+      message: `back-off ${formatDuration(ms)} restarting failed container=${start.name} pod=${formatPod(pod)}`,
+      retryAtMs: start.lastFinishedAtMs + ms,
+    });
+    return true;
+  };
+
+  // podSandboxChanged: no sandbox, or the newest one is not ready (or has lost its IP).
+  const sandboxChanged = latestSandbox === undefined || latestSandbox.state !== 'ready'
+    || (!latestSandbox.hostNetwork && !latestSandbox.ip && pod.spec?.hostNetwork !== true)
+    || sandboxes.filter((s) => s.state === 'ready').length > 1;
+  if (sandboxChanged) {
+    actions.attempt = latestSandbox ? latestSandbox.metadata.attempt + 1 : 0;
+    actions.killPod = observed.containers.some((c) => c.state === 'running') || sandboxes.some((s) => s.state === 'ready');
+    actions.createSandbox = true;
+    if (policy === 'Never' && latestSandbox !== undefined && observed.containers.length > 0) {
+      // A finished (or broken) pod that must not restart stays down.
+      actions.createSandbox = false;
+      return actions;
+    }
+    const containersToStart: ContainerToStart[] = [];
+    for (const c of pod.spec?.containers ?? []) {
+      const latest = byName.get(c.name)?.[0];
+      if (policy === 'OnFailure' && isExited(latest) && latest.exitCode === 0) continue;
+      containersToStart.push(toStart(latest, c.name));
+    }
+    if (containersToStart.length === 0 && findNextInitContainerToRun(pod, byName).done && observed.containers.length > 0) {
+      actions.createSandbox = false;
+      return actions;
+    }
+    const firstInit = pod.spec?.initContainers?.[0];
+    if (firstInit) {
+      actions.nextInitContainer = toStart(byName.get(firstInit.name)?.[0], firstInit.name);
+      return actions;
+    }
+    actions.containersToStart = containersToStart;
+    return actions;
+  }
+  actions.sandboxId = latestSandbox.id;
+
+  const init = findNextInitContainerToRun(pod, byName);
+  if (!init.done) {
+    if (init.failed) {
+      if (policy === 'Never') {
+        actions.initFailed = true;
+        actions.killPod = true;
+        return actions;
+      }
+    }
+    if (init.next) {
+      const start = toStart(init.next.latest, init.next.container.name);
+      // A created-but-never-started container is simply started again.
+      if (!checkBackoff(start)) actions.nextInitContainer = start;
+    }
+    return actions;
+  }
+
+  let keepCount = 0;
+  for (const c of pod.spec?.containers ?? []) {
+    const instances = byName.get(c.name) ?? [];
+    const running = instances.filter((i) => i.state === 'running');
+    // Only one instance of a name may run; older duplicates are killed.
+    for (const extra of running.slice(1)) actions.containersToKill.push({ id: extra.id, name: c.name });
+    const latest = instances[0];
+    const current = running[0];
+    if (current === undefined || current !== latest) {
+      if (current !== undefined) actions.containersToKill.push({ id: current.id, name: c.name });
+      if (shouldContainerBeRestarted(pod, latest)) {
+        const start = toStart(latest, c.name);
+        if (!checkBackoff(start)) actions.containersToStart.push(start);
+        else keepCount++;
+      }
+      continue;
+    }
+    if (unhealthy.has(current.id)) {
+      const restart = policy !== 'Never';
+      actions.containersToKill.push({
+        id: current.id, name: c.name,
+        message: `Container ${c.name} failed liveness probe${restart ? ', will be restarted' : ''}`,
+      });
+      if (restart) {
+        // The replacement starts at once; the back-off applies only to crashes.
+        actions.containersToStart.push({ name: c.name, isRestart: true });
+      }
+      continue;
+    }
+    keepCount++;
+  }
+  if (keepCount === 0 && actions.containersToStart.length === 0) actions.killPod = true;
+  return actions;
+}
+
+function pruneDead(byName: Map<string, RuntimeContainerStatus[]>): string[] {
+  const out: string[] = [];
+  for (const list of byName.values()) {
+    for (const c of list.slice(2)) if (c.state !== 'running') out.push(c.id);
+  }
+  return out;
+}

@@ -1,0 +1,482 @@
+// The pod worker's three steps (kubelet.go SyncPod, SyncTerminatingPod, SyncTerminatedPod) as
+// reentrant transaction scripts. syncPod:
+//   1. observe what the runtime holds for the pod
+//   2. set up volumes
+//   3. plan with computePodActions
+//   4. kill the pod if the plan says so (sandbox changed, or nothing left to run)
+//   5. create the sandbox if needed
+//   6. kill containers the plan names (liveness failures, duplicates)
+//   7. start the next init container, or the app containers
+//   8. compute the status and hand it to the status manager
+// Any step may fail; the error lands in the reason cache and the next sync carries on.
+import type { Logger } from 'pino';
+import type { Container, ConfigMap, Pod, Secret } from 'kubernetes-types/core/v1.js';
+import { isNotFound } from '../api/errors.js';
+import type { Clock } from '../client/clock.js';
+import type { EventRecorder } from '../client/event-recorder.js';
+import type { DeepReadonly } from '../client/lister.js';
+import type { RestClient } from '../client/rest-client.js';
+import { Backoff } from './backoff.js';
+import { CreateContainerConfigError, expandCommandAndArgs, makeEnvironmentVariables } from './env.js';
+import { runHook } from './lifecycle/hooks.js';
+import {
+  backoffKey, computePodActions, containersByName, formatPod, type ContainerToStart, type ObservedPod,
+} from './plan.js';
+import { generateAPIPodStatus, type WaitingReason } from './pod-status.js';
+import type { SyncResult, WorkerPod } from './pod-workers.js';
+import type { ProbeManager } from './probes/probe-manager.js';
+import { containerResources } from './runtime/container-resources.js';
+import type {
+  ContainerConfig, ContainerRuntime, ContainerSecurityContext, Mount, PodSandboxConfig, PortMapping,
+} from './runtime/runtime.js';
+import { ContainerNotFoundError, ImageNotFoundError, SandboxNotFoundError } from './runtime/runtime-errors.js';
+import type { StatusManager } from './status-manager.js';
+import type { VolumeManager } from './volumes/volume-manager.js';
+
+export interface PodSyncDeps {
+  runtime: ContainerRuntime;
+  /** `docker` or `fake`: the scheme of containerIDs. */
+  runtimeName: string;
+  client: RestClient;
+  recorder: EventRecorder;
+  log: Logger;
+  clock: Clock;
+  nodeName: string;
+  hostIP: string;
+  allocatable(): Record<string, string>;
+  statusManager: StatusManager;
+  probes?: ProbeManager | undefined;
+  volumes?: VolumeManager | undefined;
+  /** Pods' events, the way the pod worker was called for them. */
+  onSynced?(pod: WorkerPod, observed: ObservedPod): void;
+}
+
+const MIN_GRACE_SECONDS = 2;
+
+type MutablePod = Pod;
+
+export class PodSync {
+  readonly #d: PodSyncDeps;
+  readonly backoff: Backoff;
+  readonly #imageBackoff: Backoff;
+  /** The reason cache: uid → container → why it could not start. */
+  readonly #reasons = new Map<string, Map<string, WaitingReason>>();
+  /** uid → ids of containers whose liveness probe failed. */
+  readonly #unhealthy = new Map<string, Set<string>>();
+  /** uid → what the runtime held at the last sync (for the probe callbacks and the server). */
+  readonly observed = new Map<string, ObservedPod>();
+
+  constructor(deps: PodSyncDeps) {
+    this.#d = deps;
+    this.backoff = new Backoff({ clock: deps.clock });
+    this.#imageBackoff = new Backoff({ clock: deps.clock });
+  }
+
+  /** A liveness probe failed: the running container of that name gets killed and restarted. */
+  markUnhealthy(uid: string, containerName: string): void {
+    const running = this.observed.get(uid)?.containers.find((c) => c.metadata.name === containerName && c.state === 'running');
+    if (!running) return;
+    let set = this.#unhealthy.get(uid);
+    if (!set) this.#unhealthy.set(uid, (set = new Set()));
+    set.add(running.id);
+  }
+
+  async observe(uid: string): Promise<ObservedPod> {
+    const rt = this.#d.runtime;
+    const [sandboxes, containers] = await Promise.all([rt.listSandboxes({ podUid: uid }), rt.listContainers({ podUid: uid })]);
+    const sandboxStatuses = (await Promise.all(sandboxes.map((s) => rt.sandboxStatus(s.id).catch(ignoreGone)))).filter(isDefined);
+    const statuses = (await Promise.all(containers.map((c) => rt.containerStatus(c.id).catch(ignoreGone)))).filter(isDefined);
+    const observed = { sandboxes: sandboxStatuses, containers: statuses };
+    this.observed.set(uid, observed);
+    return observed;
+  }
+
+  async syncPod(pod: WorkerPod, signal: AbortSignal): Promise<SyncResult> {
+    const uid = pod.metadata?.uid ?? '';
+    const log = this.#d.log.child({ pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}` });
+    const reasons = this.#reasonsOf(uid);
+    let requeueAfterMs: number | undefined;
+    const requeue = (ms: number) => { requeueAfterMs = Math.max(100, Math.min(requeueAfterMs ?? Infinity, ms)); };
+
+    let observed = await this.observe(uid);
+    // A pod the kubelet already reported terminal only needs its leftovers stopped.
+    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    if (terminal) {
+      await this.#killPod(pod, observed, 0, false);
+      this.#setStatus(pod, await this.observe(uid));
+      return {};
+    }
+
+    let volumePaths = new Map<string, string>();
+    if (this.#d.volumes) {
+      try {
+        volumePaths = await this.#d.volumes.setupPod(pod as MutablePod);
+      } catch (err) {
+        this.#d.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${errMessage(err)}`);
+        this.#setStatus(pod, observed);
+        return { requeueAfterMs: 2000 };
+      }
+    }
+    if (signal.aborted) return {};
+
+    const actions = computePodActions({ pod, observed, backoff: this.backoff, unhealthy: this.#unhealthy.get(uid) ?? new Set() });
+    log.debug({ actions }, 'computed pod actions');
+
+    for (const id of actions.containersToRemove) await this.#d.runtime.removeContainer(id).catch(ignoreGone);
+
+    if (actions.killPod) {
+      await this.#killPod(pod, observed, this.#gracePeriod(pod), true);
+      observed = await this.observe(uid);
+    }
+
+    let sandboxId = actions.sandboxId;
+    if (actions.createSandbox) {
+      if (signal.aborted) return {};
+      try {
+        sandboxId = await this.#d.runtime.runSandbox(sandboxConfig(pod, actions.attempt));
+      } catch (err) {
+        this.#d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errMessage(err)}`);
+        this.#setStatus(pod, observed);
+        return { requeueAfterMs: 2000 };
+      }
+      observed = await this.observe(uid);
+    }
+
+    for (const kill of actions.containersToKill) {
+      const spec = findSpec(pod, kill.name);
+      await this.#killContainer(pod, kill.id, kill.name, spec, this.#gracePeriod(pod), kill.message);
+      this.#unhealthy.get(uid)?.delete(kill.id);
+    }
+
+    for (const b of actions.backedOff) {
+      reasons.set(b.name, { reason: 'CrashLoopBackOff', message: b.message });
+      this.#d.recorder.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${b.name} in pod ${formatPod(pod)}`);
+      requeue(b.retryAtMs - this.#d.clock.now());
+    }
+
+    if (sandboxId !== undefined && !actions.initFailed) {
+      const sandbox = observed.sandboxes.find((s) => s.id === sandboxId);
+      const podIP = pod.spec?.hostNetwork ? this.#d.hostIP : sandbox?.ip;
+      const byName = containersByName(observed.containers);
+      const starts: { start: ContainerToStart; isInit: boolean }[] = actions.nextInitContainer
+        ? [{ start: actions.nextInitContainer, isInit: true }]
+        : actions.containersToStart.map((start) => ({ start, isInit: false }));
+      for (const { start, isInit } of starts) {
+        if (signal.aborted) return {};
+        const spec = findSpec(pod, start.name);
+        if (!spec) continue;
+        const retryMs = await this.#startContainer(pod, sandboxId, spec, start, byName.get(start.name)?.[0], podIP, volumePaths, isInit, reasons, log);
+        if (retryMs !== undefined) requeue(retryMs);
+      }
+      if (starts.length) observed = await this.observe(uid);
+    }
+
+    this.#setStatus(pod, observed);
+    this.#d.onSynced?.(pod, observed);
+    return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  }
+
+  async syncTerminatingPod(pod: WorkerPod, gracePeriodSeconds: number): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const observed = await this.observe(uid);
+    await this.#killPod(pod, observed, gracePeriodSeconds, true);
+    this.#d.probes?.removePod(uid);
+    const after = await this.observe(uid);
+    this.#setStatus(pod, after, true);
+    await this.#d.statusManager.flush(uid);
+  }
+
+  async syncTerminatedPod(pod: WorkerPod): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    await this.removePodResources(uid);
+    await this.#d.volumes?.teardownPod(uid);
+    // A pod being deleted gracefully waits for us; a pod already gone needs nothing more.
+    if (pod.metadata?.deletionTimestamp) {
+      try {
+        await this.#d.client.resource('pods').delete(pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
+          gracePeriodSeconds: 0, preconditions: { uid },
+        });
+      } catch (err) {
+        if (!isNotFound(err) && !(err instanceof Error && /Precondition failed|UID in precondition/i.test(err.message))) throw err;
+      }
+    }
+    this.forget(uid);
+  }
+
+  /** Removes every container and sandbox of the pod (its kill already happened). */
+  async removePodResources(uid: string): Promise<void> {
+    const rt = this.#d.runtime;
+    for (const c of await rt.listContainers({ podUid: uid })) await rt.removeContainer(c.id).catch(ignoreGone);
+    for (const s of await rt.listSandboxes({ podUid: uid })) {
+      await rt.stopSandbox(s.id).catch(ignoreGone);
+      await rt.removeSandbox(s.id).catch(ignoreGone);
+    }
+  }
+
+  forget(uid: string): void {
+    this.#reasons.delete(uid);
+    this.#unhealthy.delete(uid);
+    this.observed.delete(uid);
+    this.#d.statusManager.removePod(uid);
+    this.#d.probes?.removePod(uid);
+  }
+
+  #reasonsOf(uid: string): Map<string, WaitingReason> {
+    let m = this.#reasons.get(uid);
+    if (!m) this.#reasons.set(uid, (m = new Map()));
+    return m;
+  }
+
+  #gracePeriod(pod: WorkerPod): number {
+    return pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+  }
+
+  #setStatus(pod: WorkerPod, observed: ObservedPod, terminating = false): void {
+    const uid = pod.metadata?.uid ?? '';
+    const probes = this.#d.probes;
+    const status = generateAPIPodStatus({
+      pod, observed, hostIP: this.#d.hostIP, now: new Date(this.#d.clock.now()), runtimeName: this.#d.runtimeName,
+      reasons: terminating ? new Map() : this.#reasonsOf(uid),
+      ...(probes ? {
+        isReady: (name: string) => probes.isReady(uid, name),
+        isStarted: (name: string) => probes.isStarted(uid, name),
+      } : {}),
+    });
+    if (terminating && pod.metadata?.deletionTimestamp) {
+      // A deleted pod whose containers all stopped is terminal (podIsTerminal).
+      const statuses = status.containerStatuses ?? [];
+      if (statuses.every((s) => s.state?.terminated || !s.containerID)) {
+        status.phase = statuses.every((s) => s.state?.terminated?.exitCode === 0) && statuses.length > 0 ? 'Succeeded' : 'Failed';
+        if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') status.phase = pod.status.phase;
+      }
+    }
+    this.#d.statusManager.setPodStatus(pod, status);
+  }
+
+  /** Stops the pod's running containers (preStop hooks first) and then its sandboxes. */
+  async #killPod(pod: WorkerPod, observed: ObservedPod, gracePeriodSeconds: number, events: boolean): Promise<void> {
+    const running = observed.containers.filter((c) => c.state === 'running' || c.state === 'created');
+    await Promise.all(running.map((c) => this.#killContainer(
+      pod, c.id, c.metadata.name, findSpec(pod, c.metadata.name), gracePeriodSeconds, undefined, events,
+    )));
+    for (const s of observed.sandboxes) if (s.state === 'ready') await this.#d.runtime.stopSandbox(s.id).catch(ignoreGone);
+  }
+
+  async #killContainer(
+    pod: WorkerPod, id: string, name: string, spec: DeepReadonly<Container> | undefined, gracePeriodSeconds: number,
+    message?: string, events = true,
+  ): Promise<void> {
+    if (events) this.#d.recorder.event(pod, 'Normal', 'Killing', message ?? `Stopping container ${name}`);
+    const started = this.#d.clock.now();
+    const preStop = spec?.lifecycle?.preStop;
+    if (preStop && gracePeriodSeconds > 0) {
+      try {
+        await runHook(this.#d.runtime, id, preStop as never, { timeoutMs: gracePeriodSeconds * 1000, ...this.#podIPOf(pod) });
+      } catch (err) {
+        this.#d.recorder.event(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${errMessage(err)}`);
+      }
+    }
+    const elapsed = (this.#d.clock.now() - started) / 1000;
+    let remaining = gracePeriodSeconds - elapsed;
+    if (gracePeriodSeconds > 0) remaining = Math.max(remaining, MIN_GRACE_SECONDS);
+    await this.#d.runtime.stopContainer(id, Math.max(0, Math.ceil(remaining))).catch(ignoreGone);
+  }
+
+  #podIPOf(pod: WorkerPod): { podIP?: string } {
+    const ip = pod.status?.podIP;
+    return ip ? { podIP: ip } : {};
+  }
+
+  /** Starts one container; returns ms after which to retry when it could not. */
+  async #startContainer(
+    pod: WorkerPod, sandboxId: string, spec: DeepReadonly<Container>, start: ContainerToStart,
+    previous: ObservedPod['containers'][number] | undefined, podIP: string | undefined, volumePaths: Map<string, string>,
+    isInit: boolean, reasons: Map<string, WaitingReason>, log: Logger,
+  ): Promise<number | undefined> {
+    const d = this.#d;
+    const name = spec.name;
+    const image = spec.image ?? '';
+    const pulled = await this.#ensureImage(pod, spec, reasons);
+    if (pulled !== true) return pulled;
+
+    let env;
+    try {
+      env = await makeEnvironmentVariables(pod, spec, {
+        getConfigMap: (ns, n) => this.#getOptional<ConfigMap>('configmaps', ns, n),
+        getSecret: (ns, n) => this.#getOptional<Secret>('secrets', ns, n),
+        hostIP: d.hostIP, ...(podIP ? { podIP } : {}), allocatable: d.allocatable(),
+      });
+    } catch (err) {
+      if (!(err instanceof CreateContainerConfigError)) throw err;
+      reasons.set(name, { reason: 'CreateContainerConfigError', message: err.message });
+      d.recorder.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
+      return 2000;
+    }
+
+    if (start.isRestart && start.lastFinishedAtMs !== undefined) this.backoff.next(backoffKey(pod, name), start.lastFinishedAtMs);
+    const attempt = previous ? previous.metadata.attempt + 1 : 0;
+    const restartCount = previous ? previous.restartCount + 1 : 0;
+    const mounts: Mount[] = d.volumes
+      ? d.volumes.mountsFor(pod as MutablePod, spec as Container, volumePaths).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly }))
+      : [];
+    const config: ContainerConfig = {
+      metadata: { name, attempt },
+      image,
+      ...expandCommandAndArgs(spec, env),
+      ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
+      env,
+      mounts,
+      resources: containerResources(spec as Container),
+      securityContext: securityContext(pod, spec),
+      labels: { ...pod.metadata?.labels },
+      annotations: { ...pod.metadata?.annotations },
+      restartCount,
+      ...(spec.tty ? { tty: true } : {}),
+      ...(spec.stdin ? { stdin: true } : {}),
+      ...(spec.stdinOnce ? { stdinOnce: true } : {}),
+    };
+    let id: string;
+    try {
+      id = await d.runtime.createContainer(sandboxId, config);
+    } catch (err) {
+      const reason = err instanceof ImageNotFoundError ? 'ErrImageNeverPull' : 'CreateContainerError';
+      reasons.set(name, { reason, message: errMessage(err) });
+      d.recorder.event(pod, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
+      return 2000;
+    }
+    d.recorder.event(pod, 'Normal', 'Created', `Created container ${name}`);
+    try {
+      await d.runtime.startContainer(id);
+    } catch (err) {
+      reasons.set(name, { reason: 'RunContainerError', message: errMessage(err) });
+      d.recorder.event(pod, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
+      return 2000;
+    }
+    reasons.delete(name);
+    d.recorder.event(pod, 'Normal', 'Started', `Started container ${name}`);
+    log.info({ container: name, id: id.slice(0, 12), attempt }, 'started container');
+
+    const postStart = spec.lifecycle?.postStart;
+    if (postStart) {
+      try {
+        await runHook(d.runtime, id, postStart as never, { timeoutMs: this.#gracePeriod(pod) * 1000, ...(podIP ? { podIP } : {}) });
+      } catch (err) {
+        const msg = errMessage(err);
+        d.recorder.event(pod, 'Warning', 'FailedPostStartHook', msg);
+        await this.#killContainer(pod, id, name, spec, this.#gracePeriod(pod), `FailedPostStartHook`);
+        return undefined;
+      }
+    }
+    if (!isInit && d.probes) d.probes.addContainer(pod as MutablePod, spec as Container, id, podIP, d.clock.now());
+    return undefined;
+  }
+
+  /** EnsureImageExists: true when the image is there; else ms until the next attempt. */
+  async #ensureImage(pod: WorkerPod, spec: DeepReadonly<Container>, reasons: Map<string, WaitingReason>): Promise<true | number> {
+    const d = this.#d;
+    const image = spec.image ?? '';
+    const policy = spec.imagePullPolicy ?? (/:latest$|^[^:]*$/.test(image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
+    const present = await d.runtime.imageStatus(image);
+    if (policy === 'Never') {
+      if (present) return true;
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      reasons.set(spec.name, { reason: 'ErrImageNeverPull', message });
+      d.recorder.event(pod, 'Warning', 'ErrImageNeverPull', message);
+      return 10_000;
+    }
+    if (present && policy === 'IfNotPresent') {
+      d.recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      return true;
+    }
+    const key = `${pod.metadata?.uid ?? ''}_${image}`;
+    const now = d.clock.now();
+    if (this.#imageBackoff.isInBackOffSince(key, now)) {
+      const message = `Back-off pulling image "${image}"`;
+      reasons.set(spec.name, { reason: 'ImagePullBackOff', message });
+      d.recorder.event(pod, 'Normal', 'BackOff', message);
+      d.recorder.event(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+      return Math.max(1000, this.#imageBackoff.get(key) / 2);
+    }
+    d.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    const started = d.clock.now();
+    try {
+      await d.runtime.pullImage(image);
+    } catch (err) {
+      this.#imageBackoff.next(key, now);
+      const message = errMessage(err);
+      reasons.set(spec.name, { reason: 'ErrImagePull', message });
+      d.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+      d.recorder.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+      return 1000;
+    }
+    const secs = ((d.clock.now() - started) / 1000).toFixed(3);
+    const size = (await d.runtime.imageStatus(image))?.sizeBytes ?? 0;
+    d.recorder.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${secs}s (${secs}s including waiting). Image size: ${size} bytes.`);
+    return true;
+  }
+
+  async #getOptional<T>(resource: 'configmaps' | 'secrets', ns: string, name: string): Promise<T | undefined> {
+    try {
+      return await this.#d.client.resource(resource).get(ns, name) as T;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+function findSpec(pod: WorkerPod, name: string): DeepReadonly<Container> | undefined {
+  return pod.spec?.containers.find((c) => c.name === name) ?? pod.spec?.initContainers?.find((c) => c.name === name);
+}
+
+export function sandboxConfig(pod: WorkerPod, attempt: number): PodSandboxConfig {
+  const ports: PortMapping[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort) continue;
+      ports.push({
+        protocol: (p.protocol ?? 'TCP') as PortMapping['protocol'], containerPort: p.containerPort, hostPort: p.hostPort,
+        ...(p.hostIP ? { hostIp: p.hostIP } : {}),
+      });
+    }
+  }
+  const spec = pod.spec;
+  return {
+    metadata: { name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', uid: pod.metadata?.uid ?? '', attempt },
+    hostname: spec?.hostname ?? pod.metadata?.name ?? '',
+    labels: { ...pod.metadata?.labels },
+    annotations: { ...pod.metadata?.annotations },
+    hostNetwork: spec?.hostNetwork === true,
+    hostPid: spec?.hostPID === true,
+    hostIpc: spec?.hostIPC === true,
+    shareProcessNamespace: spec?.shareProcessNamespace === true,
+    ...(ports.length ? { portMappings: ports } : {}),
+  };
+}
+
+function securityContext(pod: WorkerPod, spec: DeepReadonly<Container>): ContainerSecurityContext {
+  const psc = pod.spec?.securityContext;
+  const sc = spec.securityContext;
+  const runAsUser = sc?.runAsUser ?? psc?.runAsUser;
+  const runAsGroup = sc?.runAsGroup ?? psc?.runAsGroup;
+  return {
+    ...(runAsUser !== undefined ? { runAsUser } : {}),
+    ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+    ...(sc?.privileged ? { privileged: true } : {}),
+    ...(sc?.readOnlyRootFilesystem ? { readOnlyRootFilesystem: true } : {}),
+  };
+}
+
+function ignoreGone(err: unknown): undefined {
+  if (err instanceof ContainerNotFoundError || err instanceof SandboxNotFoundError) return undefined;
+  throw err;
+}
+
+function isDefined<T>(v: T | undefined): v is T {
+  return v !== undefined;
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+

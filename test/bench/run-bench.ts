@@ -1,0 +1,16 @@
+// `npm run bench`: every benchmark, each printing its figures next to the baseline measured in
+// the same run. Pick some with arguments: `npm run bench -- apiserver`.
+import { runApiServerBench } from './apiserver-bench.js';
+import { printFigures, type Figure } from './bench-report.js';
+
+const benches: Record<string, { title: string; run: () => Promise<Figure[]> }> = {
+  apiserver: { title: 'kube-apiserver', run: runApiServerBench },
+};
+
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+process.stdout.write(`tskube benchmarks on ${process.versions.node} node, ${(await import('node:os')).cpus().length} cores\n`);
+for (const name of chosen) {
+  const bench = benches[name];
+  if (!bench) { process.stderr.write(`unknown bench ${name}; known: ${Object.keys(benches).join(', ')}\n`); process.exit(2); }
+  printFigures(bench.title, await bench.run());
+}

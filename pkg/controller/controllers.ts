@@ -2,11 +2,13 @@
 // builds it from the shared ControllerContext. `--controllers` picks from these names.
 import type { ControllerContext } from './controller-context.js';
 import type { Controller } from './run-controller.js';
+import { ReplicaSetController } from './replicaset/replica-set-controller.js';
 
 export type ControllerInitFn = (ctx: ControllerContext) => Controller;
 
 /** One line per controller, keyed by Kubernetes' controller name. */
 export const CONTROLLER_INITIALIZERS: Readonly<Record<string, ControllerInitFn>> = {
+  replicaset: (ctx) => ReplicaSetController.fromContext(ctx),
 };
 
 /**

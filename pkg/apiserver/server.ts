@@ -22,6 +22,8 @@ export interface ApiServerOptions {
   logger: Logger;
   maxRequestBytes?: number;
   schemas?: SchemaRegistry;
+  /** How often watchers that allow bookmarks get one; Kubernetes: about a minute. */
+  watchBookmarkIntervalMs?: number;
 }
 
 export interface ApiServer {
@@ -40,7 +42,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   const schemas = opts.schemas ?? SchemaRegistry.load();
   const stores = new Stores({ storage: opts.storage, etcdPrefix: opts.etcdPrefix, schemas, logger: log, strategyFor });
   const watchers = { open: 0 };
-  const ctx: HandlerContext = { stores, log, watchers };
+  const ctx: HandlerContext = { stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs };
   const metrics = new ApiServerMetrics(() => watchers.open);
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
 

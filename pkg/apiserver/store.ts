@@ -182,7 +182,9 @@ export class Store {
         }
         throw e;
       }
-      revision = page.revision;
+      // etcd's header carries its newest revision even for a read at an older one; the
+      // list's resourceVersion is the snapshot's.
+      revision ||= page.revision;
       for (const obj of page.items) if (filter.matches(obj)) items.push(this.#out(obj));
       if (!page.lastKey) return { items, resourceVersion: String(revision) };
       startAfter = page.lastKey;

@@ -36,6 +36,12 @@ export interface WatchSink {
 
 interface Subscriber { filter: WatchFilter; sink: WatchSink }
 
+export interface WatchSubscription {
+  stop(): void;
+  /** Every event up to this revision has been offered to the watcher: what a bookmark may say. */
+  revision(): number;
+}
+
 export interface WatchCacheOptions {
   storage: Storage;
   prefix: string;            // e.g. /registry/pods/
@@ -134,9 +140,15 @@ export class WatchCache {
     await this.ready();
     if (revision <= this.#revision) return;
     const reached = new Promise<void>((resolve) => this.#waiters.push({ revision, resolve }));
-    const timer = sleep(timeoutMs).then(() => 'timeout' as const);
-    if ((await Promise.race([reached, timer])) === 'timeout') {
-      throw errors.timeout(`Too large resource version: ${revision}, current: ${this.#revision}`);
+    const ac = new AbortController();
+    const timer = sleep(timeoutMs, 'timeout' as const, { signal: ac.signal });
+    try {
+      if ((await Promise.race([reached, timer])) === 'timeout') {
+        throw errors.timeout(`Too large resource version: ${revision}, current: ${this.#revision}`);
+      }
+    } finally {
+      ac.abort();
+      timer.catch(() => undefined);
     }
   }
 
@@ -158,33 +170,37 @@ export class WatchCache {
   }
 
   /**
-   * Subscribes a watcher. fromRevision 0 = the current state as ADDED events first. Returns an
-   * unsubscribe function. Throws 410 Expired when the history asked for is gone everywhere.
+   * Subscribes a watcher to the events after fromRevision. With initialEvents the watcher
+   * first gets the current state (at least fromRevision) as ADDED events and then every
+   * change; fromRevision 0 without initialEvents starts at the newest revision. Throws 410
+   * Expired when the history asked for is gone everywhere.
    */
-  async watch(fromRevision: number, filter: WatchFilter, sink: WatchSink, signal: AbortSignal): Promise<() => void> {
+  async watch(fromRevision: number, filter: WatchFilter, sink: WatchSink, signal: AbortSignal,
+    initialEvents = fromRevision === 0): Promise<WatchSubscription> {
     await this.ready();
     if (fromRevision > this.#revision) await this.waitFor(fromRevision);
-    if (fromRevision === 0) {
-      const sub = { filter, sink };
+    const sub = { filter, sink };
+    // Delivery from the cache is synchronous, so the cache's revision is this watcher's too.
+    const subscription = { stop: () => { this.#subscribers.delete(sub); }, revision: () => this.#revision };
+    if (initialEvents) {
       for (const [key, obj] of this.#objects) {
         if (key.startsWith(filter.keyPrefix) && filter.matches(obj)) {
           sink.send({ type: 'ADDED', key, object: obj, revision: Number(obj.metadata?.resourceVersion ?? 0) });
         }
       }
       this.#subscribers.add(sub);
-      return () => this.#subscribers.delete(sub);
+      return subscription;
     }
-    if (fromRevision >= this.#oldest) {
-      const sub = { filter, sink };
-      for (const ev of this.#window) if (ev.revision > fromRevision) deliver(sub, ev);
+    if (fromRevision === 0 || fromRevision >= this.#oldest) {
+      for (const ev of this.#window) if (ev.revision > fromRevision && fromRevision !== 0) deliver(sub, ev);
       this.#subscribers.add(sub);
-      return () => this.#subscribers.delete(sub);
+      return subscription;
     }
     return this.#watchFromEtcd(fromRevision, filter, sink, signal);
   }
 
   /** History older than the window, e.g. after this apiserver restarted: etcd may still have it. */
-  async #watchFromEtcd(fromRevision: number, filter: WatchFilter, sink: WatchSink, signal: AbortSignal): Promise<() => void> {
+  async #watchFromEtcd(fromRevision: number, filter: WatchFilter, sink: WatchSink, signal: AbortSignal): Promise<WatchSubscription> {
     const ac = new AbortController();
     const onAbort = () => ac.abort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -192,27 +208,33 @@ export class WatchCache {
     // Read the first event (or the compaction error) before answering, so a gone revision is a 410.
     let first: IteratorResult<StorageEvent<KubeObject>> | undefined;
     const firstRead = events.next();
+    const waited = new AbortController();
     try {
-      first = await Promise.race([firstRead, sleep(500).then(() => undefined)]);
+      first = await Promise.race([firstRead, sleep(500, undefined, { signal: waited.signal }).then(() => undefined, () => undefined)]);
     } catch (e) {
       ac.abort();
       if (e instanceof CompactedError) throw errors.expired(`too old resource version: ${fromRevision} (${this.#oldest})`);
       throw e;
+    } finally {
+      waited.abort();
     }
     const sub: Subscriber = { filter, sink };
+    // This watcher runs behind the cache: its bookmarks may only claim what it has seen itself.
+    let seen = fromRevision;
     void (async () => {
       try {
         let next = first ?? await firstRead;
         while (!next.done) {
           const ev = next.value;
           deliver(sub, { type: ev.type, key: ev.key, object: ev.object, prevObject: ev.prevObject, revision: ev.revision });
+          seen = ev.revision;
           next = await events.next();
         }
       } catch (e) {
         if (!ac.signal.aborted) sink.close(e instanceof CompactedError ? errors.expired(`too old resource version: ${fromRevision}`) : e as Error);
       }
     })();
-    return () => { ac.abort(); signal.removeEventListener('abort', onAbort); };
+    return { stop: () => { ac.abort(); signal.removeEventListener('abort', onAbort); }, revision: () => seen };
   }
 
   stop(): void {

@@ -13,13 +13,15 @@ import type { Stores } from '../stores.js';
 import { toTable } from '../tables.js';
 import { bool, dryRun, fieldValidation, int, listQuery, str, type Query } from './query.js';
 import { negotiate, TABLE_CONTENT_TYPE, type Encoding } from './response.js';
-import { serveWatch } from './watch-handler.js';
+import { serveWatch, validateWatchOptions } from './watch-handler.js';
 import { handleSubresource } from './subresources.js';
 
 export interface HandlerContext {
   stores: Stores;
   log: Logger;
   watchers: { open: number };
+  /** How often idle watchers that allow bookmarks get one (tests shorten it). */
+  bookmarkIntervalMs?: number | undefined;
 }
 
 /** The definitions strategic merge patch needs, rooted at the patched kind. */
@@ -52,13 +54,15 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
         allow(watching ? 'watch' : 'list');
         const query = listQuery(q, path.resource);
         if (watching) {
+          const sendInitialEvents = str(q, 'sendInitialEvents') ? bool(q, 'sendInitialEvents') : undefined;
+          validateWatchOptions(query, sendInitialEvents);
           reply.hijack();
           ctx.watchers.open++;
           serveWatch(reply.raw, {
             store, namespace, query, encoding,
             timeoutSeconds: int(q, 'timeoutSeconds'),
             allowBookmarks: bool(q, 'allowWatchBookmarks'),
-            sendInitialEvents: bool(q, 'sendInitialEvents'),
+            sendInitialEvents, bookmarkIntervalMs: ctx.bookmarkIntervalMs,
             includeObject: includeObject(q),
           }, ctx.log, () => { ctx.watchers.open--; });
           return reply;

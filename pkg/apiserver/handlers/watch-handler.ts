@@ -2,7 +2,7 @@
 // resource's watch cache. Errors after the response started (410 Expired) are ERROR events.
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { isStatusError } from '../../api/errors.js';
+import { errors, field, isStatusError, type FieldError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { Store, ListQuery } from '../store.js';
 import type { CachedEvent, WatchSink } from '../watch-cache.js';
@@ -15,14 +15,17 @@ export interface WatchRequest {
   query: ListQuery;
   timeoutSeconds: number | undefined;
   allowBookmarks: boolean;
-  sendInitialEvents: boolean;
+  /** Unset when the client did not send it. */
+  sendInitialEvents: boolean | undefined;
+  bookmarkIntervalMs?: number | undefined;
   encoding: Encoding;
   includeObject?: 'None' | 'Metadata' | 'Object' | undefined;
 }
 
 /** A slow client that lets this much pile up is cut off, as Kubernetes closes slow watchers. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-const BOOKMARK_INTERVAL_MS = 30_000;
+/** Kubernetes sends a bookmark to each watcher about once a minute. */
+const BOOKMARK_INTERVAL_MS = 60_000;
 
 export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, onClose: () => void): void {
   const { store } = w;
@@ -88,18 +91,37 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
   timers.push(setTimeout(finish, timeoutMs));
 
   const fromRevision = Number(w.query.resourceVersion || 0);
+  // sendInitialEvents (watch-list) sends the state at least as new as resourceVersion first;
+  // without it, an unset or zero resourceVersion does the same, as Kubernetes always has.
+  const initialEvents = w.sendInitialEvents ?? fromRevision === 0;
   const filter = store.filterFor(w.namespace, w.query);
-  store.cache.watch(fromRevision, filter, sink, ac.signal).then((unsubscribe) => {
-    stop = unsubscribe;
-    if (closed) { unsubscribe(); return; }
-    if (w.sendInitialEvents && w.allowBookmarks) bookmark(store.cache.revision, { 'k8s.io/initial-events-end': 'true' });
+  store.cache.watch(fromRevision, filter, sink, ac.signal, initialEvents).then((subscription) => {
+    stop = subscription.stop;
+    if (closed) { subscription.stop(); return; }
+    if (w.sendInitialEvents && w.allowBookmarks) bookmark(subscription.revision(), { 'k8s.io/initial-events-end': 'true' });
     if (w.allowBookmarks) {
-      const tick = () => { bookmark(store.cache.revision); timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref()); };
-      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS).unref());
+      const intervalMs = w.bookmarkIntervalMs ?? BOOKMARK_INTERVAL_MS;
+      const tick = () => { bookmark(subscription.revision()); timers.push(setTimeout(tick, intervalMs).unref()); };
+      timers.push(setTimeout(tick, intervalMs).unref());
     }
   }, (err: unknown) => {
     if (isStatusError(err)) write(`${JSON.stringify({ type: 'ERROR', object: err.status })}\n`);
     else log.error({ err: String(err), resource: store.info.plural }, 'watch failed');
     finish();
   });
+}
+
+/** Kubernetes' ListOptions validation for watches (apimachinery validateWatchOptions). */
+export function validateWatchOptions(q: ListQuery, sendInitialEvents: boolean | undefined): void {
+  const errs: FieldError[] = [];
+  const match = q.resourceVersionMatch;
+  if (sendInitialEvents !== undefined && match !== 'NotOlderThan') {
+    errs.push(field.forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+  }
+  if (match) {
+    if (sendInitialEvents === undefined) errs.push(field.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+    if (match !== 'NotOlderThan') errs.push(field.notSupported('resourceVersionMatch', match, ['NotOlderThan']));
+  }
+  if (q.resourceVersion && !/^\d+$/.test(q.resourceVersion)) throw errors.badRequest(`invalid resource version: ${q.resourceVersion}`);
+  if (errs.length) throw errors.invalid('meta.k8s.io', 'ListOptions', '', errs);
 }

@@ -3,7 +3,7 @@
 // from etcd and from the watch cache, fan-out to 1,000 watchers, and the apiserver's RSS.
 import { Etcd3 } from 'etcd3';
 import { Pool } from 'undici';
-import { readFileSync } from 'node:fs';
+import { rssMb } from '../harness/components.js';
 import { startEtcd } from '../harness/etcd.js';
 import { startApiServer } from '../harness/apiserver.js';
 import { closedLoop, percentile, printFigures, type Figure } from './bench-report.js';
@@ -38,11 +38,6 @@ export function benchPod(name: string, namespace = 'default'): Record<string, un
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' }],
     },
   };
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 export async function runApiServerBench(): Promise<Figure[]> {

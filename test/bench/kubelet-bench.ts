@@ -1,0 +1,101 @@
+// Pod startup latency on real Docker (issue: kubelet): create → Running with every container
+// started, for one pod at a time and for a burst of 50 pods on one node, next to Kubernetes'
+// pod startup SLO (p99 <= 5 s, images already present).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startEtcd } from '../harness/etcd.js';
+import { freePort } from '../harness/free-port.js';
+import { startComponent, type ComponentProcess } from '../harness/components.js';
+import { percentile, type Figure } from './bench-report.js';
+
+const SINGLE = 5;
+const BURST = 50;
+const NODE = 'bench-node';
+
+interface PodStatus { phase?: string; containerStatuses?: { started?: boolean; state?: { running?: unknown } }[] }
+
+function pod(name: string) {
+  return {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'startup' } },
+    spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:1.35', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'] }] },
+  };
+}
+
+/** Creates the pods at once and returns each one's create → all-containers-running latency (ms). */
+async function startPods(api: string, names: string[]): Promise<number[]> {
+  const created = new Map<string, number>();
+  const running = new Map<string, number>();
+  const ac = new AbortController();
+  const list = await (await fetch(`${api}/api/v1/namespaces/default/pods`)).json() as { metadata: { resourceVersion: string } };
+  const res = await fetch(`${api}/api/v1/namespaces/default/pods?watch=true&resourceVersion=${list.metadata.resourceVersion}`, { signal: ac.signal });
+  const watching = (async () => {
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for await (const chunk of res.body!) {
+        buf += decoder.decode(chunk as Uint8Array, { stream: true });
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const ev = JSON.parse(buf.slice(0, nl)) as { object: { metadata: { name: string }; status?: PodStatus } };
+          buf = buf.slice(nl + 1);
+          const s = ev.object.status;
+          const name = ev.object.metadata.name;
+          if (!running.has(name) && s?.phase === 'Running' && s.containerStatuses?.every((c) => c.started || c.state?.running)) running.set(name, performance.now());
+        }
+        if (running.size === names.length) return;
+      }
+    } catch { /* aborted */ }
+  })();
+  await Promise.all(names.map(async (name) => {
+    const t0 = performance.now();
+    const r = await fetch(`${api}/api/v1/namespaces/default/pods`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pod(name)) });
+    if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${await r.text()}`);
+    created.set(name, t0);
+  }));
+  const deadline = Date.now() + 120_000;
+  while (running.size < names.length && Date.now() < deadline) await sleep(50);
+  ac.abort();
+  await watching;
+  if (running.size < names.length) throw new Error(`only ${running.size}/${names.length} pods running`);
+  return names.map((n) => running.get(n)! - created.get(n)!).sort((a, b) => a - b);
+}
+
+async function deleteAll(api: string): Promise<void> {
+  await fetch(`${api}/api/v1/namespaces/default/pods?labelSelector=bench%3Dstartup`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gracePeriodSeconds: 0 }) });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const list = await (await fetch(`${api}/api/v1/namespaces/default/pods?labelSelector=bench%3Dstartup`)).json() as { items: unknown[] };
+    if (!list.items.length || Date.now() > deadline) return;
+    await sleep(250);
+  }
+}
+
+export async function runKubeletBench(): Promise<Figure[]> {
+  const etcd = await startEtcd();
+  const procs: ComponentProcess[] = [];
+  try {
+    const port = await freePort();
+    const api = `http://127.0.0.1:${port}`;
+    procs.push(await startComponent('kube-apiserver', ['--etcd-servers', etcd.endpoint, '--insecure-port', String(port)], { healthz: `${api}/readyz` }));
+    const kubeletPort = await freePort();
+    procs.push(await startComponent('kubelet', ['--master', api, '--node-name', NODE, '--runtime', 'docker', '--port', String(kubeletPort), '--root-dir', `/tmp/tskube-bench-kubelet`], { healthz: `http://127.0.0.1:${kubeletPort}/healthz`, timeoutMs: 60_000 }));
+    // Warm up: the first pod on a node creates the pod network and touches the images.
+    await startPods(api, ['warm-up']);
+    await deleteAll(api);
+    const single: number[] = [];
+    for (let i = 0; i < SINGLE; i++) {
+      single.push(...await startPods(api, [`single-${i}`]));
+      await deleteAll(api);
+    }
+    single.sort((a, b) => a - b);
+    const burst = await startPods(api, Array.from({ length: BURST }, (_, i) => `burst-${i}`));
+    await deleteAll(api);
+    return [
+      { name: `one pod: create → Running, all containers started (p50 of ${SINGLE})`, value: percentile(single, 50), unit: 'ms', target: 'p50 < 1000 ms' },
+      { name: `burst of ${BURST} pods on one node: p50`, value: percentile(burst, 50), unit: 'ms' },
+      { name: `burst of ${BURST} pods on one node: p99`, value: percentile(burst, 99), unit: 'ms', target: 'p99 <= 5000 ms (Kubernetes pod startup SLO)' },
+    ];
+  } finally {
+    for (const p of procs.reverse()) await p.stop().catch(() => undefined);
+    await etcd.stop();
+  }
+}

@@ -1,0 +1,57 @@
+// Any tskube component as a child process, for tests and benchmarks that need real processes
+// (to SIGKILL them, or to measure their memory).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type ComponentName = 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubelet';
+
+export interface ComponentProcess {
+  name: ComponentName;
+  process: ChildProcess;
+  /** The last lines it printed, for failure messages. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function componentMain(name: ComponentName): string {
+  return fileURLToPath(new URL(`../../cmd/${name}/main.js`, import.meta.url));
+}
+
+export async function startComponent(name: ComponentName, args: string[], opts: { healthz?: string; timeoutMs?: number } = {}): Promise<ComponentProcess> {
+  const proc = spawn(process.execPath, [componentMain(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (b: Buffer) => { out = (out + b.toString()).slice(-8000); };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const handle: ComponentProcess = {
+    name, process: proc, output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  if (opts.healthz) {
+    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}: ${out}`);
+      try { if ((await fetch(opts.healthz)).ok) break; } catch { /* not up yet */ }
+      if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`${name} not healthy at ${opts.healthz}: ${out}`); }
+      await sleep(100);
+    }
+  }
+  return handle;
+}
+
+/** Resident memory of a process, in MB (Linux /proc). */
+export function rssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch { return 0; }
+}

@@ -121,26 +121,13 @@ start_dockerd() {
   say "dockerd answers on $docker_sock"
 }
 
-# `docker compose ...` calls Compose v1 through a CLI plugin: Debian has no Compose v2, and
-# the docker CLI runs a plugin as `docker-compose compose <args>`.
+# `docker compose ...` runs Compose v1 through a CLI plugin shim (Debian has no Compose v2),
+# installed system-wide by deploy/compose/install-compose-shim.sh.
 install_compose_shim() {
-  local dir=/usr/local/lib/docker/cli-plugins shim
-  shim=$dir/docker-compose
-  [ -x "$shim" ] && return 0
+  local dir=/usr/local/lib/docker/cli-plugins
+  [ -x "$dir/docker-compose" ] && return 0
   is_root || { say "note: no 'docker compose' plugin; use docker-compose"; return 0; }
-  mkdir -p "$dir"
-  cat >"$shim" <<'EOF'
-#!/bin/sh
-# Written by tskube deploy/ensure-system.sh: `docker compose` -> Compose v1 (docker-compose).
-if [ "$1" = docker-cli-plugin-metadata ]; then
-  echo '{"SchemaVersion":"0.1.0","Vendor":"tskube","Version":"v1","ShortDescription":"Docker Compose v1 via docker-compose"}'
-  exit 0
-fi
-shift
-exec /usr/bin/docker-compose "$@"
-EOF
-  chmod 0755 "$shim"
-  say "installed $shim so 'docker compose' runs docker-compose (v1)"
+  bash "$here/compose/install-compose-shim.sh" "$dir"
 }
 
 missing=()

@@ -2,9 +2,8 @@
 // available, then a full rolling update), the control plane's RSS at idle and with 1,000
 // pods, and the cold start of `tskube up` to a Ready node.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startEtcd } from '../harness/etcd.js';
 import { freePort } from '../harness/free-port.js';
-import { rssMb, startComponent, type ComponentProcess } from '../harness/components.js';
+import { rssMb, withApiServer } from '../harness/components.js';
 import { measureColdStart } from '../../pkg/launcher/measure-cold-start.js';
 import type { Figure } from './bench-report.js';
 
@@ -26,27 +25,22 @@ async function waitRollout(api: string, name: string, generation: number, timeou
 
 export async function runClusterBench(): Promise<Figure[]> {
   const figures: Figure[] = [];
-  const etcd = await startEtcd();
-  const procs: ComponentProcess[] = [];
-  try {
-    const port = await freePort();
-    const api = `http://127.0.0.1:${port}`;
-    procs.push(await startComponent('kube-apiserver', ['--etcd-servers', etcd.endpoint, '--insecure-port', String(port)], { healthz: `${api}/readyz` }));
+  await withApiServer(async ({ api, etcdPid, processes, start }) => {
     const schedPort = await freePort();
     const cmPort = await freePort();
     const kubeletPort = await freePort();
-    procs.push(await startComponent('kube-scheduler', ['--master', api, '--port', String(schedPort)], { healthz: `http://127.0.0.1:${schedPort}/healthz` }));
-    procs.push(await startComponent('kube-controller-manager', ['--master', api, '--port', String(cmPort)], { healthz: `http://127.0.0.1:${cmPort}/healthz` }));
-    procs.push(await startComponent('kubelet', ['--master', api, '--runtime', 'fake', '--fake-nodes', String(FAKE_NODES), '--node-name', 'hollow', '--max-pods', '150', '--port', String(kubeletPort)], {}));
+    await start('kube-scheduler', ['--master', api, '--port', String(schedPort)], { healthz: `http://127.0.0.1:${schedPort}/healthz` });
+    await start('kube-controller-manager', ['--master', api, '--port', String(cmPort)], { healthz: `http://127.0.0.1:${cmPort}/healthz` });
+    const kubelet = await start('kubelet', ['--master', api, '--runtime', 'fake', '--fake-nodes', String(FAKE_NODES), '--node-name', 'hollow', '--max-pods', '150', '--port', String(kubeletPort)]);
     const deadline = Date.now() + 60_000;
     for (;;) {
       const nodes = await (await fetch(`${api}/api/v1/nodes`)).json() as { items: { status?: { conditions?: { type: string; status: string }[] } }[] };
       if (nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= FAKE_NODES) break;
-      if (Date.now() > deadline) throw new Error(`fake nodes not Ready: ${procs[3]!.output()}`);
+      if (Date.now() > deadline) throw new Error(`fake nodes not Ready: ${kubelet.output()}`);
       await sleep(250);
     }
     await sleep(3000);
-    const controlPlane = () => procs.slice(0, 3).reduce((sum, p) => sum + rssMb(p.process.pid), 0) + rssMb(etcd.process.pid);
+    const controlPlane = () => processes.slice(0, 3).reduce((sum, p) => sum + rssMb(p.process.pid), 0) + rssMb(etcdPid);
     figures.push({ name: 'control plane RSS at idle (etcd + apiserver + scheduler + controller-manager)', value: controlPlane(), unit: 'MB', note: 'k3s: 1450 MB min. for a cluster with one agent, embedded etcd (docs.k3s.io/reference/resource-profiling, v1.26.5)' });
 
     const deployment = {
@@ -72,10 +66,7 @@ export async function runClusterBench(): Promise<Figure[]> {
     if (patched.status !== 200) throw new Error(`set image: ${patched.status} ${await patched.text()}`);
     await waitRollout(api, 'big', 2, 900_000);
     figures.push({ name: `rolling update of ${REPLICAS} replicas (maxSurge 25%, maxUnavailable 25%)`, value: (performance.now() - t0) / 1000, unit: 's' });
-  } finally {
-    for (const p of procs.reverse()) await p.stop().catch(() => undefined);
-    await etcd.stop();
-  }
+  });
 
   try {
     const cold = await measureColdStart({ port: await freePort(), runtime: 'docker' });

@@ -2,9 +2,8 @@
 // started, for one pod at a time and for a burst of 50 pods on one node, next to Kubernetes'
 // pod startup SLO (p99 <= 5 s, images already present).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startEtcd } from '../harness/etcd.js';
 import { freePort } from '../harness/free-port.js';
-import { startComponent, type ComponentProcess } from '../harness/components.js';
+import { withApiServer } from '../harness/components.js';
 import { percentile, type Figure } from './bench-report.js';
 
 const SINGLE = 5;
@@ -70,14 +69,9 @@ async function deleteAll(api: string): Promise<void> {
 }
 
 export async function runKubeletBench(): Promise<Figure[]> {
-  const etcd = await startEtcd();
-  const procs: ComponentProcess[] = [];
-  try {
-    const port = await freePort();
-    const api = `http://127.0.0.1:${port}`;
-    procs.push(await startComponent('kube-apiserver', ['--etcd-servers', etcd.endpoint, '--insecure-port', String(port)], { healthz: `${api}/readyz` }));
+  return withApiServer(async ({ api, start }) => {
     const kubeletPort = await freePort();
-    procs.push(await startComponent('kubelet', ['--master', api, '--node-name', NODE, '--runtime', 'docker', '--port', String(kubeletPort), '--root-dir', `/tmp/tskube-bench-kubelet`], { healthz: `http://127.0.0.1:${kubeletPort}/healthz`, timeoutMs: 60_000 }));
+    await start('kubelet', ['--master', api, '--node-name', NODE, '--runtime', 'docker', '--port', String(kubeletPort), '--root-dir', '/tmp/tskube-bench-kubelet'], { healthz: `http://127.0.0.1:${kubeletPort}/healthz`, timeoutMs: 60_000 });
     // Warm up: the first pod on a node creates the pod network and touches the images.
     await startPods(api, ['warm-up']);
     await deleteAll(api);
@@ -94,8 +88,5 @@ export async function runKubeletBench(): Promise<Figure[]> {
       { name: `burst of ${BURST} pods on one node: p50`, value: percentile(burst, 50), unit: 'ms' },
       { name: `burst of ${BURST} pods on one node: p99`, value: percentile(burst, 99), unit: 'ms', target: 'p99 <= 5000 ms (Kubernetes pod startup SLO)' },
     ];
-  } finally {
-    for (const p of procs.reverse()) await p.stop().catch(() => undefined);
-    await etcd.stop();
-  }
+  });
 }

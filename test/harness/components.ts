@@ -55,3 +55,35 @@ export function rssMb(pid: number | undefined): number {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   } catch { return 0; }
 }
+
+export interface RunningControlPlane {
+  api: string;
+  etcdPid: number | undefined;
+  processes: ComponentProcess[];
+  /** Starts another component; it is stopped with the rest. */
+  start(name: ComponentName, args: string[], opts?: { healthz?: string; timeoutMs?: number }): Promise<ComponentProcess>;
+}
+
+/** A fresh etcd and kube-apiserver process for `fn`, everything stopped afterwards in reverse order. */
+export async function withApiServer<T>(fn: (cp: RunningControlPlane) => Promise<T>): Promise<T> {
+  const { startEtcd } = await import('./etcd.js');
+  const { freePort } = await import('./free-port.js');
+  const etcd = await startEtcd();
+  const processes: ComponentProcess[] = [];
+  try {
+    const port = await freePort();
+    const api = `http://127.0.0.1:${port}`;
+    processes.push(await startComponent('kube-apiserver', ['--etcd-servers', etcd.endpoint, '--insecure-port', String(port)], { healthz: `${api}/readyz` }));
+    return await fn({
+      api, etcdPid: etcd.process.pid, processes,
+      async start(name, args, opts) {
+        const p = await startComponent(name, args, opts);
+        processes.push(p);
+        return p;
+      },
+    });
+  } finally {
+    for (const p of processes.reverse()) await p.stop().catch(() => undefined);
+    await etcd.stop();
+  }
+}

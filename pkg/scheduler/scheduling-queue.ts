@@ -35,6 +35,24 @@ export const ClusterEvent = {
 } as const;
 export type ClusterEvent = (typeof ClusterEvent)[keyof typeof ClusterEvent];
 
+/**
+ * The plugins whose rejection an event may resolve (each plugin's EventsToRegister); events
+ * not listed may resolve any. A pod rejected only by other plugins stays where it is, so a
+ * burst of bindings doesn't churn pods that lack, say, a matching node label.
+ */
+const EVENT_PLUGINS: Partial<Record<ClusterEvent, ReadonlySet<string>>> = {
+  AssignedPodAdd: new Set(['InterPodAffinity', 'PodTopologySpread']),
+  AssignedPodUpdate: new Set(['NodeResourcesFit', 'InterPodAffinity', 'PodTopologySpread']),
+  AssignedPodDelete: new Set(['NodeResourcesFit', 'NodePorts', 'InterPodAffinity', 'PodTopologySpread']),
+};
+
+function mayHelp(event: ClusterEvent, info: QueuedPodInfo): boolean {
+  const plugins = EVENT_PLUGINS[event];
+  if (!plugins || info.unschedulablePlugins.size === 0) return true;
+  for (const p of info.unschedulablePlugins) if (plugins.has(p)) return true;
+  return false;
+}
+
 /** activeQ's order (PrioritySort): higher priority first, then earlier timestamp. */
 export function lessQueuedPod(a: QueuedPodInfo, b: QueuedPodInfo): boolean {
   const pa = podPriority(a.pod);
@@ -166,6 +184,14 @@ export class SchedulingQueue {
     else this.#unschedulable.set(info.key, info);
   }
 
+  /** A pod that failed with an error (not rejected by a plugin) is retried once its backoff is over. */
+  addBackoff(info: QueuedPodInfo): void {
+    this.#inFlight.delete(info.key);
+    if (this.#activeQ.some((p) => p.key === info.key) || this.#backoffQ.has(info.key) || this.#unschedulable.has(info.key)) return;
+    info.timestampMs = this.#clock();
+    this.#backoffQ.set(info.key, info);
+  }
+
   /** The pod was bound (or deleted) and leaves the queue for good. */
   done(key: string): void {
     this.#inFlight.delete(key);
@@ -185,9 +211,9 @@ export class SchedulingQueue {
     else this.#pushActive(info);
   }
 
-  /** A cluster event (node added or updated, assigned pod deleted, ...) may help every unschedulable pod. */
-  moveAllToActiveOrBackoff(_event: ClusterEvent): void {
-    for (const info of [...this.#unschedulable.values()]) this.#moveToActiveOrBackoff(info);
+  /** A cluster event (node added or updated, assigned pod deleted, ...) retries the unschedulable pods it may help. */
+  moveAllToActiveOrBackoff(event: ClusterEvent): void {
+    for (const info of [...this.#unschedulable.values()]) if (mayHelp(event, info)) this.#moveToActiveOrBackoff(info);
     this.#moveRequestCycle = this.#schedulingCycle;
   }
 

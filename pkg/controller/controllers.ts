@@ -3,12 +3,24 @@
 import type { ControllerContext } from './controller-context.js';
 import type { Controller } from './run-controller.js';
 import { ReplicaSetController } from './replicaset/replica-set-controller.js';
+import { DeploymentController } from './deployment/deployment-controller.js';
+import { GarbageCollector } from './garbagecollector/garbage-collector.js';
+import { NamespaceController } from './namespace/namespace-controller.js';
+import { NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
+import { TaintEvictionController } from './nodelifecycle/taint-eviction-controller.js';
+import { ServiceAccountsController } from './serviceaccount/service-account-controller.js';
 
 export type ControllerInitFn = (ctx: ControllerContext) => Controller;
 
 /** One line per controller, keyed by Kubernetes' controller name. */
 export const CONTROLLER_INITIALIZERS: Readonly<Record<string, ControllerInitFn>> = {
   replicaset: (ctx) => ReplicaSetController.fromContext(ctx),
+  deployment: (ctx) => DeploymentController.fromContext(ctx),
+  garbagecollector: (ctx) => new GarbageCollector(ctx),
+  namespace: (ctx) => new NamespaceController(ctx),
+  nodelifecycle: (ctx) => new NodeLifecycleController(ctx),
+  'taint-eviction-controller': (ctx) => new TaintEvictionController(ctx),
+  serviceaccount: (ctx) => new ServiceAccountsController(ctx),
 };
 
 /**

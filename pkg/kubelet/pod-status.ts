@@ -222,7 +222,7 @@ export function generateAPIPodStatus(input: PodStatusInput): PodStatus {
   const initialized = initializedCondition(pod, initStatuses, phase);
   const containersReady = containersReadyCondition(pod, statuses, phase);
   const others = (old?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)).map((c) => structuredClone(c) as PodCondition);
-  if (!others.some((c) => c.type === 'PodScheduled')) others.unshift(condition('PodScheduled', true));
+  if (!others.some((c) => c.type === 'PodScheduled')) others.unshift({ ...condition('PodScheduled', true), lastProbeTime: null, lastTransitionTime: rfc3339(input.now) } as unknown as PodCondition);
   const ready = readyCondition(pod, containersReady, others);
   const conditions = withTransitionTimes([
     condition('PodReadyToStartContainers', sandboxReady), initialized, ready, containersReady,

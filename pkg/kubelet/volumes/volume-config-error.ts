@@ -1,9 +1,22 @@
-// A volume refers to a configMap, secret or key that does not exist and is not optional: the
-// kubelet reports the container as Waiting with reason CreateContainerConfigError and this
-// message (e.g. `configmap "x" not found`).
+// A volume cannot be set up because of the pod's configuration: a configMap, secret or key it
+// names does not exist and is not optional, or a hostPath fails its type check. Upstream the
+// pod then stays ContainerCreating and the kubelet records a FailedMount event per attempt:
+//   MountVolume.SetUp failed for volume "cfg" : configmap "x" not found
 export class VolumeConfigError extends Error {
-  constructor(message: string) {
+  /** The pod volume that failed, when known. */
+  readonly volumeName: string;
+
+  constructor(message: string, volumeName = '') {
     super(message);
     this.name = 'VolumeConfigError';
+    this.volumeName = volumeName;
+  }
+
+  /** The FailedMount event message. */
+  get eventMessage(): string {
+    return `MountVolume.SetUp failed for volume ${JSON.stringify(this.volumeName)} : ${this.message}`;
   }
 }
+
+/** The FailedMount event reason. */
+export const FAILED_MOUNT_REASON = 'FailedMount';

@@ -22,7 +22,7 @@ import type { ControllerContext } from '../controller-context.js';
 import { claimObjects } from '../replicaset/controller-ref-manager.js';
 import { keyOf, runController, unwrapTombstone, type Controller } from '../run-controller.js';
 import {
-  DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, REASON, REVISION_ANNOTATION, availableReplicas, actualReplicas, calculateStatus, deploymentComplete,
+  DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY, REASON, REVISION_ANNOTATION, actualReplicas, calculateStatus, deploymentComplete,
   deploymentProgressing, deploymentTimedOut, desiredReplicasAnnotation, filterActive, findActiveOrLatest, findNewReplicaSet,
   findOldReplicaSets, getCondition, getProportion, hasProgressDeadline, hasRevisionHistoryLimit, isRollingUpdate, isSaturated,
   maxRevision, maxSurge, maxUnavailable, newCondition, newRSNewReplicas, removeCondition, replicasAnnotationsNeedUpdate, replicasOf,
@@ -418,7 +418,10 @@ export class DeploymentController implements Controller {
 
   async #scaleDownOldReplicaSetsForRollingUpdate(all: ReplicaSet[], oldRSs: ReplicaSet[], d: Deployment): Promise<number> {
     const minAvailable = replicasOf(d) - maxUnavailable(d);
-    const available = availableReplicas(all);
+    // Upstream sums status.availableReplicas. Right after a scale-down that status still counts
+    // pods being deleted, and a sync in that window would scale down twice and break
+    // maxUnavailable; an RS never keeps more than spec.replicas pods, so cap at that.
+    const available = all.reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, replicasOf(rs)), 0);
     if (available <= minAvailable) return 0;
     const toScaleDown = available - minAvailable;
     let total = 0;

@@ -60,6 +60,8 @@ export interface StoreOptions {
   ctx: StrategyContext;
   /** Namespace lifecycle admission: is this namespace there and not terminating? */
   namespacePhase?: (namespace: string) => Promise<'Active' | 'Terminating' | undefined>;
+  /** Called after a delete was stored (the object removed or marked for deletion). */
+  afterDelete?: (obj: KubeObject) => void;
 }
 
 const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
@@ -75,6 +77,7 @@ export class Store {
   readonly #ctx: StrategyContext;
   readonly #namespacePhase: StoreOptions['namespacePhase'];
   readonly #hasStatus: boolean;
+  readonly #afterDelete: StoreOptions['afterDelete'];
 
   constructor(opts: StoreOptions) {
     this.info = opts.info;
@@ -86,6 +89,7 @@ export class Store {
     this.#schemas = opts.schemas;
     this.#ctx = opts.ctx;
     this.#namespacePhase = opts.namespacePhase;
+    this.#afterDelete = opts.afterDelete;
     this.#hasStatus = opts.info.subresources.some((s) => s.name === 'status');
     this.cache = new WatchCache({ storage: opts.storage, prefix: this.#prefix, logger: opts.logger });
   }
@@ -214,8 +218,8 @@ export class Store {
     if (this.strategy.prepareForCreate) this.strategy.prepareForCreate(obj);
     else if (this.#hasStatus) delete obj['status'];
     if (this.strategy.admit) await this.strategy.admit(obj, this.#ctx);
-    this.#validate(obj, [...this.#validateMeta(obj), ...(this.strategy.validate?.(obj) ?? [])]);
-    if (this.info.namespaced) await this.#admitNamespace(meta.namespace!);
+    this.#validate(obj, () => [...this.#validateMeta(obj), ...(this.strategy.validate?.(obj) ?? [])]);
+    if (this.info.namespaced) await this.#admitNamespace(meta.namespace!, meta.name ?? '');
     if (opts.dryRun) return { object: this.#out({ ...obj }), warnings };
     try {
       return { object: this.#out(await this.#storage.create(this.key(meta.namespace ?? '', meta.name!), obj)), warnings };
@@ -282,17 +286,22 @@ export class Store {
     return errs;
   }
 
-  #validate(obj: KubeObject, semantic: FieldError[]): void {
-    const errs = [...this.#schemas.validate(this.info.group, this.info.version, this.info.kind, obj), ...semantic];
+  /**
+   * Schema first: in Kubernetes a wrongly typed field fails decoding before any validation
+   * runs, so the strategy's checks only ever see well-typed objects.
+   */
+  #validate(obj: KubeObject, semantic: () => FieldError[]): void {
+    const schemaErrs = this.#schemas.validate(this.info.group, this.info.version, this.info.kind, obj);
+    const errs = schemaErrs.length ? schemaErrs : semantic();
     if (errs.length) throw errors.invalid(this.info.group, this.info.kind, obj.metadata?.name ?? '', errs);
   }
 
-  async #admitNamespace(namespace: string): Promise<void> {
+  async #admitNamespace(namespace: string, name: string): Promise<void> {
     if (!this.#namespacePhase) return;
     const phase = await this.#namespacePhase(namespace);
     if (phase === undefined) throw errors.notFound({ group: '', resource: 'namespaces' }, namespace);
     if (phase === 'Terminating') {
-      throw errors.forbidden(this.gr, '', `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw errors.forbidden(this.gr, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
     }
   }
 
@@ -384,10 +393,10 @@ export class Store {
         for (const [k, v] of Object.entries(old)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) obj[k] = structuredClone(v);
         obj.metadata = { ...structuredClone(oldMeta) };
       }
-      this.#validate(obj, this.strategy.validateStatusUpdate?.(obj, old) ?? []);
+      this.#validate(obj, () => this.strategy.validateStatusUpdate?.(obj, old) ?? []);
       return;
     }
-    if (bypassStrategy) { this.#validate(obj, []); return; }
+    if (bypassStrategy) { this.#validate(obj, () => []); return; }
     this.strategy.defaults?.(obj);
     if (this.strategy.prepareForUpdate) this.strategy.prepareForUpdate(obj, old);
     else if (this.#hasStatus) setOrDelete(obj, 'status', old['status']);
@@ -398,7 +407,7 @@ export class Store {
         throw errors.invalid(this.info.group, this.info.kind, meta.name ?? '', [field.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => `"${f}"`).join(', ')}}`)]);
       }
     }
-    this.#validate(obj, [...this.#validateMeta(obj), ...(this.strategy.validateUpdate?.(obj, old) ?? [])]);
+    this.#validate(obj, () => [...this.#validateMeta(obj), ...(this.strategy.validateUpdate?.(obj, old) ?? [])]);
   }
 
   // ---- delete ----
@@ -424,10 +433,13 @@ export class Store {
       try {
         if (next === undefined) {
           const deleted = await this.#storage.delete<KubeObject>(key, rv);
+          this.#afterDelete?.(deleted);
           return { object: this.#out(deleted), deleted: true };
         }
         if (sameContent(next, current)) return { object: this.#out(current), deleted: false };
-        return { object: this.#out(await this.#storage.update(key, next, rv)), deleted: false };
+        const marked = await this.#storage.update(key, next, rv);
+        this.#afterDelete?.(marked);
+        return { object: this.#out(marked), deleted: false };
       } catch (e) {
         if (e instanceof RevisionConflictError) continue;
         if (e instanceof KeyNotFoundError) throw errors.notFound(this.gr, name);

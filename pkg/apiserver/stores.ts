@@ -8,8 +8,12 @@ import { Store } from './store.js';
 import type { SchemaRegistry } from './validation.js';
 import type { StrategyContext, StrategyFor } from './strategy.js';
 
+/** How long after this server deleted a namespace its admission reads it from etcd. */
+const FORCE_LIVE_LOOKUP_MS = 30_000;
+
 export class Stores {
   readonly #byPath = new Map<string, Store>();
+  readonly #recentlyDeleted = new Map<string, number>();
   readonly schemas: SchemaRegistry;
 
   constructor(opts: { storage: Storage; etcdPrefix: string; schemas: SchemaRegistry; logger: Logger; strategyFor: StrategyFor }) {
@@ -22,10 +26,12 @@ export class Stores {
       },
     };
     for (const info of RESOURCES) {
+      const isNamespaces = info.group === '' && info.plural === 'namespaces';
       const store = new Store({
         info, storage: opts.storage, etcdPrefix: opts.etcdPrefix, schemas: opts.schemas,
         strategy: opts.strategyFor(info), logger: opts.logger, ctx,
         namespacePhase: (ns) => this.#namespacePhase(ns),
+        ...(isNamespaces ? { afterDelete: (obj: KubeObject) => this.#recentlyDeleted.set(obj.metadata?.name ?? '', Date.now() + FORCE_LIVE_LOOKUP_MS) } : {}),
       });
       this.#byPath.set(`${info.group}/${info.version}/${info.plural}`, store);
     }
@@ -45,8 +51,13 @@ export class Stores {
 
   async #namespacePhase(ns: string): Promise<'Active' | 'Terminating' | undefined> {
     const store = this.preferred('', 'namespaces')!;
-    // The cache answers almost always; a namespace created a moment ago may not be in it yet.
-    let obj: KubeObject | undefined = await store.cache.peek(store.key('', ns));
+    // The cache answers almost always; a namespace created a moment ago may not be in it yet,
+    // and one this server deleted a moment ago may still look Active there (upstream's
+    // NamespaceLifecycle forces a live lookup for those too).
+    const expiry = this.#recentlyDeleted.get(ns);
+    const live = expiry !== undefined && expiry > Date.now();
+    if (expiry !== undefined && !live) this.#recentlyDeleted.delete(ns);
+    let obj: KubeObject | undefined = live ? undefined : await store.cache.peek(store.key('', ns));
     if (!obj) { try { obj = await store.get('', ns); } catch { return undefined; } }
     const phase = (obj['status'] as { phase?: string } | undefined)?.phase;
     return phase === 'Terminating' || obj.metadata?.deletionTimestamp ? 'Terminating' : 'Active';

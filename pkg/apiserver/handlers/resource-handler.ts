@@ -56,15 +56,18 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
         if (watching) {
           const sendInitialEvents = str(q, 'sendInitialEvents') ? bool(q, 'sendInitialEvents') : undefined;
           validateWatchOptions(query, sendInitialEvents);
-          reply.hijack();
-          ctx.watchers.open++;
-          serveWatch(reply.raw, {
+          // Everything that can be refused is parsed before the response is taken over:
+          // after hijack() an error has nobody to answer it.
+          const watch = {
             store, namespace, query, encoding,
             timeoutSeconds: int(q, 'timeoutSeconds'),
             allowBookmarks: bool(q, 'allowWatchBookmarks'),
             sendInitialEvents, bookmarkIntervalMs: ctx.bookmarkIntervalMs,
             includeObject: includeObject(q),
-          }, ctx.log, () => { ctx.watchers.open--; });
+          };
+          reply.hijack();
+          ctx.watchers.open++;
+          serveWatch(reply.raw, watch, ctx.log, () => { ctx.watchers.open--; });
           return reply;
         }
         const list = await store.list(namespace, query);

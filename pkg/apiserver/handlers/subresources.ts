@@ -157,12 +157,8 @@ async function finalizeNamespace(reply: FastifyReply, store: Store, name: string
     if (!finalizers.length) delete (ns['spec'] as { finalizers?: string[] }).finalizers;
     return ns;
   }, { dryRun: isDryRun, bypassStrategy: true });
-  let out = result.object;
-  // With every finalizer gone the namespace itself goes, as the namespace registry does.
-  if (!finalizers.length && out.metadata?.deletionTimestamp && !(out.metadata.finalizers?.length) && !isDryRun) {
-    out = (await store.delete('', name, {}, false)).object;
-  }
-  return sendJson(reply, 200, out);
+  // With every finalizer gone the store has removed the namespace in the same write.
+  return sendJson(reply, 200, result.object);
 }
 
 // ---- pods/log ----

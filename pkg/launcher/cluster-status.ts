@@ -56,7 +56,8 @@ export function formatStatus(s: ClusterStatus): string[] {
   }
   if (s.nodes) {
     lines.push(s.nodes.length === 0 ? 'nodes: none registered' : 'nodes:');
-    for (const n of s.nodes) lines.push(`  ${n.name}  ${n.ready ? 'Ready' : 'NotReady'}`);
+    const width = Math.max(...s.nodes.map((n) => n.name.length));
+    for (const n of s.nodes) lines.push(`  ${n.name.padEnd(width)}  ${n.ready ? 'Ready' : 'NotReady'}`);
   }
   if (s.server) lines.push(`server: ${s.server}`);
   if (s.kubeconfig) lines.push(`kubeconfig: ${s.kubeconfig}`);

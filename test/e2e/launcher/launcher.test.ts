@@ -103,8 +103,8 @@ t.test('tskube up starts, supervises, stops and resumes a cluster', async (t) =>
   t.match(first.output, `kubectl --kubeconfig ${kubeconfig} get nodes`, 'prints the kubectl line');
   t.match(first.output, `curl http://127.0.0.1:${port}/`, 'prints the curl line');
   if (hasKubelet) {
-    t.match(first.output, /✓ node tskube-node Ready \(\d+\.\ds\)/);
-    t.match(first.output, /✓ node tskube-node-2 Ready \(\d+\.\ds\)/);
+    t.match(first.output, /✓ node tskube-node Ready \(\d+\.\ds\)/, 'node readiness line for tskube-node');
+    t.match(first.output, /✓ node tskube-node-2 Ready \(\d+\.\ds\)/, 'node readiness line for tskube-node-2');
     const table = await kubectl(kubeconfig, 'get', 'nodes');
     t.match(table, /tskube-node\s+Ready/, 'kubectl shows tskube-node Ready');
     t.match(table, /tskube-node-2\s+Ready/, 'kubectl shows tskube-node-2 Ready');
@@ -144,7 +144,7 @@ t.test('tskube up starts, supervises, stops and resumes a cluster', async (t) =>
   first.child.kill('SIGINT');
   const [code] = await first.exited;
   t.equal(code, 0, 'tskube up exits 0 after SIGINT');
-  t.match(first.output, /✓ stopped/);
+  t.match(first.output, /✓ stopped/, 'reports the stop');
   t.same(pids.filter((p) => isProcessRunning(p, '')), [], 'no component process is left');
   t.notOk((await status(stateDir)).running, 'status: not running');
 
@@ -186,7 +186,7 @@ t.test('a second up on a running state dir refuses, naming the running launcher'
   await first.waitFor(/✓ kube-apiserver ready/, 120_000);
   const second = await run(process.execPath, [TSKUBE, 'up', '--state-dir', stateDir, '--skip-system-check'])
     .then(() => ({ code: 0, stdout: '' }), (e: { code: number; stdout: string }) => e);
-  t.equal(second.code, 1);
-  t.match(second.stdout, `already runs this cluster (state dir ${stateDir})`);
-  t.match(second.stdout, 'tskube down --state-dir');
+  t.equal(second.code, 1, 'exits 1');
+  t.match(second.stdout, `already runs this cluster (state dir ${stateDir})`, 'says the state dir is in use');
+  t.match(second.stdout, 'tskube down --state-dir', 'says how to stop it');
 });

@@ -10,6 +10,17 @@ export function clearStatusAndStartGeneration(obj: KubeObject): void {
   obj.metadata = { ...obj.metadata, generation: 1 };
 }
 
+/**
+ * The same for kinds whose Go status has counts without omitempty: a cleared status
+ * serialises with those counts at 0 (and the schema requires them).
+ */
+export function clearStatusTo(zero: Readonly<Record<string, number>>): (obj: KubeObject) => void {
+  return (obj) => {
+    obj['status'] = { ...zero };
+    obj.metadata = { ...obj.metadata, generation: 1 };
+  };
+}
+
 /** Keeps old status; bumps generation when spec (or any of `alsoCompare`) changed. */
 export function keepStatusAndBumpGeneration(obj: KubeObject, old: KubeObject,
   alsoCompare: (o: KubeObject) => unknown = () => undefined): void {

@@ -6,7 +6,7 @@ import type { Strategy } from '../../strategy.js';
 import { setPodTemplateDefaults } from '../core/pod-defaults.js';
 import { goIntOrString, invalidRaw } from '../go-syntax.js';
 import { dns1123SubdomainErrors, validateObjectMeta } from '../object-meta-validation.js';
-import { clearStatusAndStartGeneration, keepGeneration, keepSpec, keepStatusAndBumpGeneration } from '../spec-status-rules.js';
+import { clearStatusTo, keepGeneration, keepSpec, keepStatusAndBumpGeneration } from '../spec-status-rules.js';
 import {
   intOrPercentValue, validateIntOrPercent, validateNonNegative, validateSelectorUnchanged, validateWorkloadSpec,
 } from './workload-validation.js';
@@ -56,7 +56,7 @@ export const daemonSetStrategy = {
     spec.revisionHistoryLimit ??= 10;
     setPodTemplateDefaults(spec.template);
   },
-  prepareForCreate: clearStatusAndStartGeneration,
+  prepareForCreate: clearStatusTo({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }),
   validate,
   prepareForUpdate(ds, old) { keepStatusAndBumpGeneration(ds, old); },
   validateUpdate(ds, old) { return [...validate(ds), ...validateSelectorUnchanged(ds.spec?.selector, old.spec?.selector)]; },

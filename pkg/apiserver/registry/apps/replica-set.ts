@@ -4,7 +4,7 @@ import type { KubeObject } from '../../../api/meta.js';
 import type { Strategy } from '../../strategy.js';
 import { setPodTemplateDefaults } from '../core/pod-defaults.js';
 import { dns1123SubdomainErrors, validateObjectMeta } from '../object-meta-validation.js';
-import { clearStatusAndStartGeneration, keepGeneration, keepSpec, keepStatusAndBumpGeneration } from '../spec-status-rules.js';
+import { clearStatusTo, keepGeneration, keepSpec, keepStatusAndBumpGeneration } from '../spec-status-rules.js';
 import { validateNonNegative, validateSelectorUnchanged, validateWorkloadSpec } from './workload-validation.js';
 
 type ReplicaSetObject = ReplicaSet & KubeObject;
@@ -19,7 +19,7 @@ export const replicaSetStrategy = {
     rs.spec.replicas ??= 1;
     setPodTemplateDefaults(rs.spec.template);
   },
-  prepareForCreate: clearStatusAndStartGeneration,
+  prepareForCreate: clearStatusTo({ replicas: 0 }),
   validate,
   prepareForUpdate(rs, old) { keepStatusAndBumpGeneration(rs, old); },
   validateUpdate(rs, old) {

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../../api/meta.js';
 import type { Strategy } from '../../strategy.js';
 import { setPodTemplateDefaults } from '../core/pod-defaults.js';
 import { dns1123SubdomainErrors, validateObjectMeta } from '../object-meta-validation.js';
-import { clearStatusAndStartGeneration, keepGeneration, keepSpec, keepStatusAndBumpGeneration } from '../spec-status-rules.js';
+import { clearStatusTo, keepGeneration, keepSpec, keepStatusAndBumpGeneration } from '../spec-status-rules.js';
 import { validateNonNegative, validateWorkloadSpec } from './workload-validation.js';
 
 type StatefulSetObject = StatefulSet & KubeObject;
@@ -74,7 +74,7 @@ export const statefulSetStrategy = {
       (pvc as { status?: unknown }).status ??= { phase: 'Pending' };
     }
   },
-  prepareForCreate: clearStatusAndStartGeneration,
+  prepareForCreate: clearStatusTo({ replicas: 0, availableReplicas: 0 }),
   validate,
   prepareForUpdate(s, old) { keepStatusAndBumpGeneration(s, old); },
   validateUpdate(s, old) { return [...validate(s), ...validateSpecUpdate(s.spec, old.spec)]; },

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../../api/meta.js';
 import type { Strategy } from '../../strategy.js';
 import { validateIntOrPercent } from '../apps/workload-validation.js';
 import { validateObjectMeta } from '../object-meta-validation.js';
-import { clearStatusAndStartGeneration, keepGeneration, keepSpec, keepStatusAndBumpGeneration } from '../spec-status-rules.js';
+import { clearStatusTo, keepGeneration, keepSpec, keepStatusAndBumpGeneration } from '../spec-status-rules.js';
 
 type PdbObject = PodDisruptionBudget & KubeObject;
 
@@ -28,7 +28,7 @@ function validate(pdb: PdbObject): FieldError[] {
 }
 
 export const podDisruptionBudgetStrategy = {
-  prepareForCreate: clearStatusAndStartGeneration,
+  prepareForCreate: clearStatusTo({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 }),
   validate,
   prepareForUpdate(pdb, old) { keepStatusAndBumpGeneration(pdb, old); },
   validateUpdate: validate,

@@ -8,7 +8,7 @@ import { isAlreadyExists, isNotFound } from '../../../pkg/api/errors.js';
 import { RestClient } from '../../../pkg/client/rest-client.js';
 import { InformerFactory } from '../../../pkg/client/informer-factory.js';
 import { LeaderElector } from '../../../pkg/client/leader-election.js';
-import { compactEtcd, startApiServer } from '../../harness/apiserver.js';
+import { compactEtcd, startApiServer, startInProcessApiServer } from '../../harness/apiserver.js';
 
 const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => {
   const deadline = Date.now() + ms;
@@ -66,12 +66,12 @@ t.test('the informer relists after a forced 410 and delivers the deletes it miss
   const prefix = uniquePrefix('client');
   const api = await startApiServer(etcd, prefix);
   // A second apiserver on the same etcd and prefix takes the writes while the first is down.
-  const other = await startApiServer(etcd, prefix);
+  const other = await startInProcessApiServer(etcd, prefix);
   const client = new RestClient({ server: api.url });
   const writer = new RestClient({ server: other.url });
   const ac = new AbortController();
   const factory = new InformerFactory(client);
-  t.teardown(async () => { ac.abort(); await factory.shutdown(); await client.destroy(); await writer.destroy(); await api.kill(); await other.kill(); });
+  t.teardown(async () => { ac.abort(); await factory.shutdown(); await client.destroy(); await writer.destroy(); await api.kill(); await other.close(); });
   await ensureNamespace(writer, 'gone');
   const cms = writer.resource('configmaps');
   await cms.create('gone', { metadata: { name: 'keep' } });
@@ -98,10 +98,11 @@ t.test('the informer relists after a forced 410 and delivers the deletes it miss
 
 t.test('two electors never both lead; the standby takes over after the leader is SIGKILLed', async (t) => {
   const etcd = await testEtcd(t);
-  const api = await startApiServer(etcd, uniquePrefix('client'));
+  // Only the lease holder is killed here; the apiserver may live in this process.
+  const api = await startInProcessApiServer(etcd, uniquePrefix('client'));
   const client = new RestClient({ server: api.url });
   const ac = new AbortController();
-  t.teardown(async () => { ac.abort(); await client.destroy(); await api.kill(); });
+  t.teardown(async () => { ac.abort(); await client.destroy(); await api.close(); });
   await ensureNamespace(client, 'kube-system');
 
   const child = spawn(process.execPath, [fileURLToPath(new URL('./lease-holder.js', import.meta.url)), api.url, 'kube-system', 'test-lock', 'child'],

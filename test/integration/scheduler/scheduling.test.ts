@@ -113,3 +113,18 @@ t.test('pods for another scheduler and pods being deleted are left alone', async
   t.same(await c.eventsFor('theirs'), []);
   t.same(await c.eventsFor('doomed'), []);
 });
+
+t.test('bindings of other pods do not retry a pod that only a node change can help', async (t) => {
+  const c = await startSchedulerCluster(t);
+  await c.createNode('n1');
+  const s = await c.startScheduler();
+  await c.createPod('wants-ssd', { spec: { nodeSelector: { disk: 'ssd' } } });
+  await until('FailedScheduling', async () => (await c.eventsFor('wants-ssd', 'FailedScheduling')).length > 0);
+  const unschedulable = async () => (await s.metrics.scheduleAttempts.get()).values.find((v) => v.labels['result'] === 'unschedulable')?.value ?? 0;
+  const before = await unschedulable();
+  for (let i = 0; i < 10; i++) await c.createPod(`filler-${i}`);
+  for (let i = 0; i < 10; i++) await c.waitForBound(`filler-${i}`);
+  t.equal(await unschedulable(), before, 'ten bound pods (AssignedPodAdd) did not wake it: NodeAffinity rejected it');
+  await c.createNode('fast', { labels: { disk: 'ssd' } });
+  t.equal((await c.waitForBound('wants-ssd')).spec?.nodeName, 'fast', 'a new node (NodeAdd) did');
+});

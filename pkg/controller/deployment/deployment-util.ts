@@ -99,8 +99,12 @@ function withoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
   return c;
 }
 
-/** apimachinery's semantic equality treats nil and empty maps and slices alike. */
+/**
+ * apimachinery's semantic equality treats nil and empty maps and slices alike, and a JSON null
+ * as the zero value: kubectl rollout undo sends the template with `creationTimestamp: null`.
+ */
 function normalize(v: unknown): unknown {
+  if (v === null) return undefined;
   if (Array.isArray(v)) return v.length === 0 ? undefined : v.map(normalize);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};

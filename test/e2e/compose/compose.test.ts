@@ -17,6 +17,8 @@ import { freePort } from '../../harness/free-port.js';
 import { REPO_ROOT, componentMain } from '../../../pkg/launcher/launcher.js';
 
 const run = promisify(execFile);
+// Building the component image (COPY of node_modules and dist) alone may take two minutes here.
+t.setTimeout(600_000);
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 const MAX_BUFFER = 16 * 1024 * 1024;
 
@@ -123,6 +125,17 @@ t.test('docker-compose up starts a healthy cluster kubectl can use; down -v remo
       await sleep(500);
     }
     t.match(nodes, new RegExp(`${node}\\s+Ready`), 'kubectl get nodes shows the kubelet\'s node Ready');
+
+    // The apiserver proxies logs to the kubelet at the node's address: host networking makes
+    // the kubelet's 127.0.0.1 reachable from the apiserver.
+    await kubectl('run', 'hello', '--image=busybox:1.35', '--restart=Never', '--', 'sh', '-c', 'echo hello-from-compose; sleep 3600');
+    const deadlineLogs = Date.now() + 120_000;
+    let logs = '';
+    while (!logs.includes('hello-from-compose') && Date.now() < deadlineLogs) {
+      logs = await kubectl('logs', 'hello').catch(() => '');
+      if (!logs.includes('hello-from-compose')) await sleep(500);
+    }
+    t.match(logs, 'hello-from-compose', 'a pod runs as a sibling container and kubectl logs reaches it through the kubelet');
   }
 
   // `docker compose` (no hyphen) works through the v1 shim, installed under a private DOCKER_CONFIG.

@@ -1,4 +1,7 @@
 // The kube-apiserver as a fastify app (no listen: tests use inject() or listen themselves).
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors, isStatusError, StatusError } from '../api/errors.js';
@@ -7,7 +10,7 @@ import { parsePath } from './request-path.js';
 import { Stores } from './stores.js';
 import { SchemaRegistry } from './validation.js';
 import { strategyFor } from './registry/strategies.js';
-import { handleResource, sendJson, type HandlerContext } from './handlers/resource-handler.js';
+import { handleResource, sendJson, sendJsonAs, type HandlerContext } from './handlers/resource-handler.js';
 import {
   aggregatedDiscovery, aggregatedVersion, AGGREGATED_V2, AGGREGATED_V2BETA1, apiGroupDocument, apiGroupList,
   apiResourceList, apiVersions, versionInfo,
@@ -41,8 +44,9 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   const log = opts.logger;
   const schemas = opts.schemas ?? SchemaRegistry.load();
   const stores = new Stores({ storage: opts.storage, etcdPrefix: opts.etcdPrefix, schemas, logger: log, strategyFor });
-  const watchers = { open: 0 };
-  const ctx: HandlerContext = { stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs };
+  const watchers = { open: 0, responses: new Set<ServerResponse>() };
+  const shutdown = new AbortController();
+  const ctx: HandlerContext = { stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs, shutdown: shutdown.signal };
   const metrics = new ApiServerMetrics(() => watchers.open);
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
 
@@ -98,12 +102,12 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
 
   app.get('/api', async (req, reply) => {
     const v = aggregatedVersion(req.headers.accept);
-    if (v) return reply.header('content-type', v === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1).send(JSON.stringify(aggregatedDiscovery(true, v)));
+    if (v) return sendJsonAs(reply, 200, v === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1, aggregatedDiscovery(true, v));
     return sendJson(reply, 200, apiVersions(req.headers.host ?? '127.0.0.1'));
   });
   app.get('/apis', async (req, reply) => {
     const v = aggregatedVersion(req.headers.accept);
-    if (v) return reply.header('content-type', v === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1).send(JSON.stringify(aggregatedDiscovery(false, v)));
+    if (v) return sendJsonAs(reply, 200, v === 'v2' ? AGGREGATED_V2 : AGGREGATED_V2BETA1, aggregatedDiscovery(false, v));
     return sendJson(reply, 200, apiGroupList());
   });
   app.get('/version', async (_req, reply) => sendJson(reply, 200, versionInfo()));
@@ -150,7 +154,13 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
       }
     },
     async close() {
+      // End every watch stream (also those still subscribing) and wait until the last chunk
+      // is out, else closing the connections cuts the streams off and clients see an error.
+      const ending = [...watchers.responses].map((res) => (res.writableFinished || res.destroyed ? undefined
+        : Promise.race([once(res, 'finish'), once(res, 'close'), sleep(1000)]).catch(() => undefined)));
+      shutdown.abort();
       for (const s of stores.all()) s.cache.stop();
+      await Promise.all(ending);
       await app.close();
     },
   };

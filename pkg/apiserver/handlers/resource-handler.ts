@@ -1,5 +1,6 @@
 // Every /api and /apis resource request: verbs on collections and objects, watch, and the
 // generic subresources (status, scale). Kind-specific subresources live in subresources.ts.
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors } from '../../api/errors.js';
@@ -19,7 +20,10 @@ import { handleSubresource } from './subresources.js';
 export interface HandlerContext {
   stores: Stores;
   log: Logger;
-  watchers: { open: number };
+  /** Open watch responses: counted for metrics, flushed before the server closes. */
+  watchers: { open: number; responses: Set<ServerResponse> };
+  /** Aborted when the server shuts down: every watch ends its stream cleanly. */
+  shutdown?: AbortSignal | undefined;
   /** How often idle watchers that allow bookmarks get one (tests shorten it). */
   bookmarkIntervalMs?: number | undefined;
 }
@@ -64,10 +68,12 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
             allowBookmarks: bool(q, 'allowWatchBookmarks'),
             sendInitialEvents, bookmarkIntervalMs: ctx.bookmarkIntervalMs,
             includeObject: includeObject(q),
+            shutdown: ctx.shutdown,
           };
           reply.hijack();
           ctx.watchers.open++;
-          serveWatch(reply.raw, watch, ctx.log, () => { ctx.watchers.open--; });
+          ctx.watchers.responses.add(reply.raw);
+          serveWatch(reply.raw, watch, ctx.log, () => { ctx.watchers.open--; ctx.watchers.responses.delete(reply.raw); });
           return reply;
         }
         const list = await store.list(namespace, query);
@@ -202,12 +208,21 @@ export function sendObject(reply: FastifyReply, code: number, obj: KubeObject, e
 
 function findInfo(obj: KubeObject) { return obj.apiVersion && obj.kind ? findKind(obj.apiVersion, obj.kind) : undefined; }
 
+/**
+ * Sends JSON with exactly this Content-Type. A Buffer, because fastify re-serialises the
+ * Content-Type of string payloads (quoting every parameter and appending a charset), and
+ * clients pick discovery and Table decoding by that header.
+ */
+export function sendJsonAs(reply: FastifyReply, code: number, contentType: string, body: unknown): FastifyReply {
+  return reply.code(code).header('content-type', contentType).send(Buffer.from(JSON.stringify(body)));
+}
+
 export function sendJson(reply: FastifyReply, code: number, body: unknown): FastifyReply {
-  return reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
+  return sendJsonAs(reply, code, 'application/json', body);
 }
 
 function sendTable(reply: FastifyReply, table: unknown, code = 200): FastifyReply {
-  return reply.code(code).header('content-type', TABLE_CONTENT_TYPE).send(JSON.stringify(table));
+  return sendJsonAs(reply, code, TABLE_CONTENT_TYPE, table);
 }
 
 function warn(reply: FastifyReply, warnings: string[]): void {

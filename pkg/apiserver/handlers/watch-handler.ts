@@ -18,6 +18,7 @@ export interface WatchRequest {
   /** Unset when the client did not send it. */
   sendInitialEvents: boolean | undefined;
   bookmarkIntervalMs?: number | undefined;
+  shutdown?: AbortSignal | undefined;
   encoding: Encoding;
   includeObject?: 'None' | 'Metadata' | 'Object' | undefined;
 }
@@ -50,6 +51,9 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
     onClose();
   };
   res.on('close', finish);
+  if (w.shutdown?.aborted) { finish(); return; }
+  w.shutdown?.addEventListener('abort', finish, { once: true });
+  res.once('close', () => w.shutdown?.removeEventListener('abort', finish));
 
   const write = (line: string) => {
     if (closed) return;

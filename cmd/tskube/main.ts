@@ -17,6 +17,7 @@ Run 'tskube <command> --help' for the flags of a command.
 `;
 
 const stateDirFlag = { type: 'string', default: '', description: 'Where the cluster keeps etcd data, logs, the kubeconfig and its pid file (default $TSKUBE_STATE_DIR or .tskube/).' } as const;
+const FORCE_AFTER_MS = 2_000;
 const print = (line: string): void => { process.stdout.write(`${line}\n`); };
 
 async function main(argv: string[]): Promise<number> {
@@ -39,11 +40,14 @@ async function main(argv: string[]): Promise<number> {
       if (nodes !== undefined && nodes < 1) { process.stderr.write('--nodes must be at least 1\n'); return 2; }
       if (port !== undefined && (port < 1 || port > 65535)) { process.stderr.write('--port must be 1-65535\n'); return 2; }
       const controller = new AbortController();
-      let signals = 0;
+      let firstSignalAt = 0;
       const onSignal = (sig: NodeJS.Signals) => {
-        // A second Ctrl-C while stopping means "now": the components are detached, so say so.
-        if (++signals > 1) { print(`✗ ${sig} again: exiting without waiting; \`tskube down\` stops what is left`); process.exit(130); }
-        controller.abort();
+        if (firstSignalAt === 0) { firstSignalAt = Date.now(); controller.abort(); return; }
+        // npm start / npx forward the terminal's Ctrl-C that we also got directly: a repeat
+        // within a moment is that echo. A later one means "now"; the components are detached.
+        if (Date.now() - firstSignalAt < FORCE_AFTER_MS) return;
+        print(`✗ ${sig} again: exiting without waiting; \`tskube down\` stops what is left`);
+        process.exit(130);
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

@@ -126,6 +126,7 @@ export async function killOrphans(state: ClusterState | undefined): Promise<numb
 /** Resolves the process exit code once the cluster has been stopped (or failed to start). */
 export async function up(opts: UpOptions): Promise<number> {
   const { stateDir, print } = opts;
+  const startedAt = Date.now();
   const fail = (msg: string): number => { print(`✗ ${msg}`); return 1; };
 
   const running = stateDir.runningLauncherPid();
@@ -275,7 +276,7 @@ export async function up(opts: UpOptions): Promise<number> {
     if (!opts.signal.aborted) {
       const kc = shellQuote(stateDir.kubeconfigPath);
       const incomplete = missing.length > 0 || results.includes(false);
-      print(`${incomplete ? '! tskube is running, incomplete' : 'tskube is running'}: state ${stateDir.root}, logs ${stateDir.logsDir}/`);
+      print(`${incomplete ? '! tskube is running, incomplete' : 'tskube is running'} (${seconds(Date.now() - startedAt)}): state ${stateDir.root}, logs ${stateDir.logsDir}/`);
       print(`  kubectl --kubeconfig ${kc} get nodes`);
       print(`  export KUBECONFIG=${kc}`);
       print(`  curl ${apiserver}/api/v1/nodes`);

@@ -92,7 +92,7 @@ if (!ac.signal.aborted) {
       namespace: flags['leader-elect-resource-namespace'], name: flags['leader-elect-resource-name'],
       releaseOnCancel: true,
       onNewLeader: (leader) => log.info({ identity: leader }, leader === identity ? 'Acquired lease' : 'New leader elected'),
-      onError: (err) => log.debug({ err: String(err) }, 'Leader election request failed'),
+      onError: (err) => log.warn({ err: String(err) }, 'Leader election request failed'),
     });
     let scheduling: Promise<void> = Promise.resolve();
     await elector.run({

@@ -23,7 +23,7 @@ t.test('a burst of 200 pods fills nodes with room for exactly 200 and overcommit
   await until('all 200 bound', async () => {
     items = (await pods.list('default')).items;
     return items.length === PODS && items.every((p) => p.spec?.nodeName);
-  }, 60_000);
+  }, 60_000, 200);
   t.comment(`200 pods created and bound in ${Date.now() - started} ms`);
 
   const perNode = new Map<string, { cpu: number; count: number }>();

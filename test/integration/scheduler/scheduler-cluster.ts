@@ -45,11 +45,12 @@ export interface SchedulerCluster {
   waitForBound(name: string, ms?: number, namespace?: string): Promise<Pod>;
 }
 
-export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+/** Polls cond every pollMs until it holds; throws after ms. Poll heavy conditions (lists) slowly. */
+export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000, pollMs = 25): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 

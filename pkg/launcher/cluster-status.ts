@@ -54,6 +54,9 @@ export function formatStatus(s: ClusterStatus): string[] {
       lines.push(`  ${c.name.padEnd(width)}  ${(c.pid !== undefined ? `pid ${c.pid}` : '-').padEnd(11)} ${what.padEnd(9)} ${c.port !== undefined ? `port ${c.port}` : ''}${restarts}`);
     }
   }
+  if (!s.running && s.components.some((c) => c.running)) {
+    lines.push(`! components still run without their launcher (it was killed): \`tskube down --state-dir ${s.stateDir}\` stops them, \`tskube up\` replaces them`);
+  }
   if (s.nodes) {
     lines.push(s.nodes.length === 0 ? 'nodes: none registered' : 'nodes:');
     const width = Math.max(...s.nodes.map((n) => n.name.length));

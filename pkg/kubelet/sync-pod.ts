@@ -234,6 +234,7 @@ export class PodSync {
   #setStatus(pod: WorkerPod, observed: ObservedPod, terminating = false): void {
     const uid = pod.metadata?.uid ?? '';
     const probes = this.#d.probes;
+    if (probes && !terminating) this.#probeRunningContainers(pod, observed);
     const status = generateAPIPodStatus({
       pod, observed, hostIP: this.#d.hostIP, now: new Date(this.#d.clock.now()), runtimeName: this.#d.runtimeName,
       reasons: terminating ? new Map() : this.#reasonsOf(uid),
@@ -369,6 +370,21 @@ export class PodSync {
     }
     if (!isInit && d.probes) d.probes.addContainer(pod as MutablePod, spec as Container, id, podIP, d.clock.now());
     return undefined;
+  }
+
+  /**
+   * Containers this kubelet did not start (adopted after a restart) still need their probes,
+   * or they would never be ready again; addContainer ignores ones it already has.
+   */
+  #probeRunningContainers(pod: WorkerPod, observed: ObservedPod): void {
+    const podIP = observed.sandboxes.find((s) => s.state === 'ready')?.ip;
+    for (const c of observed.containers) {
+      if (c.state !== 'running') continue;
+      const spec = pod.spec?.containers?.find((x) => x.name === c.metadata.name);
+      if (!spec) continue;
+      const startedAtMs = c.startedAt ? Date.parse(c.startedAt) : this.#d.clock.now();
+      this.#d.probes!.addContainer(pod as MutablePod, spec as Container, c.id, podIP, startedAtMs);
+    }
   }
 
   /** EnsureImageExists: true when the image is there; else ms until the next attempt. */

@@ -239,6 +239,8 @@ async function main(): Promise<void> {
     t.equal(after.status?.containerStatuses?.[0]?.restartCount, 0);
     t.equal(after.status?.containerStatuses?.[0]?.containerID, before.status?.containerStatuses?.[0]?.containerID);
     t.equal(after.status?.phase, 'Running');
+    t.equal(after.status?.containerStatuses?.[0]?.ready, true, 'an adopted container is ready again (its probes resume)');
+    t.equal(after.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
   });
 
   await t.test('after an apiserver SIGKILL the kubelet resumes and runs new pods', async (t) => {

@@ -144,7 +144,7 @@ ${env}
 
   // errors as kubectl prints them
   const missing = await kubectl('create', 'configmap', 'x', '-n', 'nowhere');
-  t.match(missing.stderr, /Error from server \(NotFound\): namespaces "nowhere" not found/);
+  t.match(missing.stderr, /failed to create configmap: namespaces "nowhere" not found/);
   const dup = await kubectl('create', 'ns', 'demo');
   t.match(dup.stderr, /Error from server \(AlreadyExists\): namespaces "demo" already exists/);
 });

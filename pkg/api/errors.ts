@@ -53,7 +53,9 @@ export const errors = {
   },
   badRequest: (message: string) => new StatusError(400, 'BadRequest', message),
   forbidden: (gr: GroupResource, name: string, why: string) =>
-    new StatusError(403, 'Forbidden', `${qualifiedResource(gr)} "${name}" is forbidden: ${why}`, details(gr, name)),
+    new StatusError(403, 'Forbidden', name
+      ? `${qualifiedResource(gr)} "${name}" is forbidden: ${why}`
+      : `${qualifiedResource(gr)} is forbidden: ${why}`, details(gr, name)),
   methodNotAllowed: (method: string, what: string) =>
     new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${what})`),
   notAcceptable: (message: string) => new StatusError(406, 'NotAcceptable', message),

@@ -20,3 +20,8 @@ t.test('notFound has Kubernetes message shape', async (t) => {
   t.equal(e.status.message, 'deployments.apps "x" not found');
   t.equal(e.code, 404);
 });
+
+t.test('forbidden leaves out an empty name, as Kubernetes words it', async (t) => {
+  t.equal(errors.forbidden({ group: '', resource: 'configmaps' }, '', 'because').status.message, 'configmaps is forbidden: because');
+  t.equal(errors.forbidden({ group: '', resource: 'namespaces' }, 'default', 'this namespace may not be deleted').status.message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+});

@@ -365,7 +365,10 @@ export class Store {
         return this.#out(await this.#storage.update(key, obj, rv));
       } catch (e) {
         if (e instanceof RevisionConflictError) {
-          if (pinned) throw errors.conflict(this.gr, name);
+          // A PUT with a resourceVersion is a compare-and-swap. Anything else (a patch, an
+          // unconditional PUT) is redone on the new object; a patch that pinned the old
+          // resourceVersion then fails the check above.
+          if (expectedRv) throw errors.conflict(this.gr, name);
           continue;
         }
         if (e instanceof KeyNotFoundError) throw errors.notFound(this.gr, name);

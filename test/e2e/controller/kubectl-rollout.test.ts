@@ -16,7 +16,6 @@ import { markPodsReady } from '../../integration/controller/mark-pods-ready.js';
 
 const run = promisify(execFile);
 const KCM_MAIN = fileURLToPath(new URL('../../../cmd/kube-controller-manager/main.js', import.meta.url));
-const WORKAROUND = new URL('../../integration/controller/status-required-workaround.js', import.meta.url).href;
 
 const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => {
   const deadline = Date.now() + ms;
@@ -27,10 +26,7 @@ const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 
 };
 
 const etcd = await testEtcd(t);
-const savedNodeOptions = process.env['NODE_OPTIONS'];
-process.env['NODE_OPTIONS'] = `${savedNodeOptions ?? ''} --import ${WORKAROUND}`;
 const api = await startApiServer(etcd, uniquePrefix('kubectl-rollout'));
-if (savedNodeOptions === undefined) delete process.env['NODE_OPTIONS']; else process.env['NODE_OPTIONS'] = savedNodeOptions;
 const cacheDir = await mkdtemp(join(tmpdir(), 'kubectl-cache-'));
 const client = new RestClient({ server: api.url });
 const ac = new AbortController();

@@ -12,7 +12,6 @@ import { RestClient } from '../../../pkg/client/rest-client.js';
 import { markPodsReady } from './mark-pods-ready.js';
 
 const KCM_MAIN = fileURLToPath(new URL('../../../cmd/kube-controller-manager/main.js', import.meta.url));
-const WORKAROUND = new URL('./status-required-workaround.js', import.meta.url).href;
 
 const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => {
   const deadline = Date.now() + ms;
@@ -23,11 +22,7 @@ const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 
 };
 
 const etcd = await testEtcd(t);
-// The apiserver process gets the test-only ReplicaSet-create workaround (see that file).
-const savedNodeOptions = process.env['NODE_OPTIONS'];
-process.env['NODE_OPTIONS'] = `${savedNodeOptions ?? ''} --import ${WORKAROUND}`;
 const api = await startApiServer(etcd, uniquePrefix('kcm'));
-if (savedNodeOptions === undefined) delete process.env['NODE_OPTIONS']; else process.env['NODE_OPTIONS'] = savedNodeOptions;
 
 const client = new RestClient({ server: api.url });
 const ac = new AbortController();

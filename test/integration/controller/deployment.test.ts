@@ -14,7 +14,6 @@ import { newControllerContext } from '../../../pkg/controller/controller-context
 import { DeploymentController } from '../../../pkg/controller/deployment/deployment-controller.js';
 import { ReplicaSetController } from '../../../pkg/controller/replicaset/replica-set-controller.js';
 import { markPodsReady } from './mark-pods-ready.js';
-import './status-required-workaround.js';
 
 const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => {
   const deadline = Date.now() + ms;

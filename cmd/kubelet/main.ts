@@ -79,7 +79,9 @@ try {
   } else if (flags.runtime === 'docker') {
     const endpoint = flags['docker-endpoint'];
     if (!endpoint.startsWith('unix://')) throw new Error(`--docker-endpoint must be unix://PATH, got ${endpoint}`);
-    const runtime = new DockerRuntime({ nodeName, socketPath: endpoint.slice('unix://'.length), podInfraImage: flags['pod-infra-container-image'] });
+    const clusterId = await clusterIdentity(client, abort.signal);
+    log.info({ node: nodeName, cluster: clusterId }, 'containers are scoped to this cluster');
+    const runtime = new DockerRuntime({ nodeName, clusterId, socketPath: endpoint.slice('unix://'.length), podInfraImage: flags['pod-infra-container-image'] });
     await new Kubelet({ ...common, nodeName, runtime, log }).run(abort.signal);
     await runtime.close();
   } else {
@@ -91,4 +93,20 @@ try {
   if (abort.signal.aborted) process.exit(0);
   log.fatal({ err: String(err) }, 'kubelet failed');
   process.exit(1);
+}
+
+/**
+ * The kube-system namespace's uid, Kubernetes' customary cluster ID: containers are labelled
+ * with it so that two clusters on one Docker host never adopt or remove each other's pods.
+ * Waits for the apiserver, as the kubelet does at start anyway.
+ */
+async function clusterIdentity(client: RestClient, signal: AbortSignal): Promise<string> {
+  for (;;) {
+    try {
+      const ns = await client.resource('namespaces').get('', 'kube-system');
+      if (ns.metadata?.uid) return ns.metadata.uid;
+    } catch { /* apiserver not up yet */ }
+    await new Promise((r) => setTimeout(r, 500));
+    if (signal.aborted) throw new Error('stopped before the apiserver answered');
+  }
 }

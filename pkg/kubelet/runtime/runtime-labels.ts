@@ -2,6 +2,8 @@
 // `io.tskube.*`; the pod's labels and annotations are stored under their own prefixes so a
 // pod label can never pose as runtime metadata (e.g. claim another node).
 export const LABEL_NODE = 'io.tskube.node';
+/** The cluster (its kube-system namespace's uid): two clusters on one Docker host may share node names. */
+export const LABEL_CLUSTER = 'io.tskube.cluster';
 export const LABEL_TYPE = 'io.tskube.type';
 export const TYPE_SANDBOX = 'podsandbox';
 export const TYPE_CONTAINER = 'container';

@@ -20,6 +20,8 @@ const nodeA = `e2e-rt-a-${run}`;
 const nodeB = `e2e-rt-b-${run}`;
 const rt = new DockerRuntime({ nodeName: nodeA });
 const rtB = new DockerRuntime({ nodeName: nodeB });
+// Same node name as rt, another cluster.
+const rtOtherCluster = new DockerRuntime({ nodeName: nodeA, clusterId: `other-cluster-${process.pid}` });
 
 let podSeq = 0;
 function podConfig(extra: Partial<PodSandboxConfig> = {}): PodSandboxConfig {
@@ -87,7 +89,7 @@ if (problem) {
 } else {
   const tmpDirs: string[] = [];
   t.teardown(async () => {
-    for (const r of [rt, rtB]) {
+    for (const r of [rt, rtB, rtOtherCluster]) {
       for (const s of await r.listSandboxes()) await r.removeSandbox(s.id);
       for (const c of await r.listContainers()) await r.removeContainer(c.id);
       await r.close();
@@ -239,6 +241,17 @@ if (problem) {
     const bSandbox = await rtB.runSandbox(podConfig());
     t.same((await rtB.listSandboxes()).map((s) => s.id), [bSandbox]);
     t.notOk((await rt.listSandboxes()).some((s) => s.id === bSandbox));
+  });
+
+  t.test('a same-named node of another cluster cannot see or touch this one\'s pods', async (t) => {
+    const { sandboxId, id } = await startPod({ command: ['sleep', '3600'] });
+    t.notOk((await rtOtherCluster.listSandboxes()).some((s) => s.id === sandboxId));
+    t.notOk((await rtOtherCluster.listContainers()).some((c) => c.id === id));
+    await t.rejects(rtOtherCluster.containerStatus(id), ContainerNotFoundError);
+    await rtOtherCluster.removeSandbox(sandboxId);
+    t.equal((await rt.containerStatus(id)).state, 'running', 'the other cluster\'s kubelet could not remove it');
+    const theirs = await rtOtherCluster.runSandbox(podConfig());
+    t.same((await rtOtherCluster.listSandboxes()).map((s) => s.id), [theirs]);
   });
 
   t.test('readOnlyRootFilesystem, runAsUser and read-only mounts take effect', async (t) => {

@@ -7,6 +7,7 @@ import type { DockerCreateBody, DockerHostConfig } from './docker-types.js';
 
 export interface SandboxConfigOptions {
   nodeName: string;
+  clusterId?: string | undefined;
   podInfraImage: string;
   networkName: string;
   /** Where published hostPorts listen unless a mapping names its own hostIp. */
@@ -15,6 +16,7 @@ export interface SandboxConfigOptions {
 
 export interface ContainerConfigOptions {
   nodeName: string;
+  clusterId?: string | undefined;
   /** Run docker-init as PID 1 so shells and httpd get SIGTERM and reap zombies. */
   init: boolean;
 }
@@ -43,6 +45,7 @@ export function dockerSandboxConfig(config: PodSandboxConfig, opts: SandboxConfi
   const labels: Record<string, string> = {
     ...L.encodeUserLabels(config.labels, config.annotations),
     [L.LABEL_NODE]: opts.nodeName,
+    ...(opts.clusterId ? { [L.LABEL_CLUSTER]: opts.clusterId } : {}),
     [L.LABEL_TYPE]: L.TYPE_SANDBOX,
     [L.LABEL_POD_UID]: m.uid,
     [L.LABEL_POD_NAME]: m.name,
@@ -103,6 +106,7 @@ export function dockerContainerConfig(
   const labels: Record<string, string> = {
     ...L.encodeUserLabels(config.labels, config.annotations),
     [L.LABEL_NODE]: opts.nodeName,
+    ...(opts.clusterId ? { [L.LABEL_CLUSTER]: opts.clusterId } : {}),
     [L.LABEL_TYPE]: L.TYPE_CONTAINER,
     [L.LABEL_SANDBOX_ID]: sandbox.id,
     [L.LABEL_POD_UID]: sb[L.LABEL_POD_UID] ?? '',

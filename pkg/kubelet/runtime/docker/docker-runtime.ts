@@ -30,6 +30,8 @@ export const DEFAULT_NETWORK_NAME = 'tskube';
 
 export interface DockerRuntimeOptions {
   nodeName: string;
+  /** Scopes everything to one cluster, so same-named nodes of two clusters stay apart. */
+  clusterId?: string;
   socketPath?: string;
   podInfraImage?: string;
   networkName?: string;
@@ -47,6 +49,7 @@ type Kind = 'sandbox' | 'container';
 export class DockerRuntime implements ContainerRuntime {
   readonly #client: DockerClient;
   readonly #nodeName: string;
+  readonly #clusterId: string | undefined;
   readonly #podInfraImage: string;
   readonly #networkName: string;
   readonly #hostPortAddress: string;
@@ -57,6 +60,7 @@ export class DockerRuntime implements ContainerRuntime {
   constructor(options: DockerRuntimeOptions) {
     this.#client = new DockerClient(options.socketPath ?? DEFAULT_DOCKER_SOCKET);
     this.#nodeName = options.nodeName;
+    this.#clusterId = options.clusterId;
     this.#podInfraImage = options.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE;
     this.#networkName = options.networkName ?? DEFAULT_NETWORK_NAME;
     this.#hostPortAddress = options.hostPortAddress ?? '127.0.0.1';
@@ -81,7 +85,7 @@ export class DockerRuntime implements ContainerRuntime {
   async runSandbox(config: PodSandboxConfig): Promise<string> {
     if (!config.hostNetwork) await this.#ensureNetwork();
     const body = dockerSandboxConfig(config, {
-      nodeName: this.#nodeName, podInfraImage: this.#podInfraImage,
+      nodeName: this.#nodeName, clusterId: this.#clusterId, podInfraImage: this.#podInfraImage,
       networkName: this.#networkName, hostPortAddress: this.#hostPortAddress,
     });
     let id: string;
@@ -137,7 +141,7 @@ export class DockerRuntime implements ContainerRuntime {
       id: sandbox.Id,
       labels: sandbox.Config.Labels ?? {},
       ...(sandbox.HostConfig.CgroupParent ? { cgroupParent: sandbox.HostConfig.CgroupParent } : {}),
-    }, { nodeName: this.#nodeName, init: this.#init });
+    }, { nodeName: this.#nodeName, clusterId: this.#clusterId, init: this.#init });
     const labels = body.Labels;
     const pod = {
       name: labels[L.LABEL_POD_NAME] ?? '', namespace: labels[L.LABEL_POD_NAMESPACE] ?? '', uid: labels[L.LABEL_POD_UID] ?? '',
@@ -366,6 +370,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async #list(labels: string[], id: string | undefined, selector: Record<string, string> | undefined): Promise<DockerContainerSummary[]> {
     const all = [`${L.LABEL_NODE}=${this.#nodeName}`, ...labels];
+    if (this.#clusterId) all.push(`${L.LABEL_CLUSTER}=${this.#clusterId}`);
     for (const [k, v] of Object.entries(L.encodeUserLabels(selector, undefined))) all.push(`${k}=${v}`);
     const filters: Record<string, string[]> = { label: all };
     if (id) filters['id'] = [id];
@@ -387,6 +392,7 @@ export class DockerRuntime implements ContainerRuntime {
     const labels = c.Config.Labels ?? {};
     const type = kind === 'sandbox' ? L.TYPE_SANDBOX : L.TYPE_CONTAINER;
     if (labels[L.LABEL_NODE] !== this.#nodeName || labels[L.LABEL_TYPE] !== type) throw notFound;
+    if (this.#clusterId && labels[L.LABEL_CLUSTER] !== this.#clusterId) throw notFound;
     return c;
   }
 

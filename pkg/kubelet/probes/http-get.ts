@@ -95,6 +95,8 @@ function getOnce(url: URL, display: string, headers: Record<string, string | str
       path: `${url.pathname}${url.search}`,
       method: 'GET',
       agent: false,
+      // Go's client takes bare-LF answers (busybox httpd CGI sends them); Node's strict parser does not.
+      insecureHTTPParser: true,
       headers: { ...rest, Connection: 'close', ...(hostHeader !== undefined ? { Host: Array.isArray(hostHeader) ? hostHeader[0] ?? '' : hostHeader } : {}) },
       signal,
       ...(url.protocol === 'https:' ? { rejectUnauthorized: false } : {}),

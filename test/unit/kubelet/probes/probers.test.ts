@@ -74,6 +74,13 @@ t.test('http probe', async (t) => {
   await t.rejects(httpProbe({ port: 'nope' }, c, '127.0.0.1', 1000), { message: 'strconv.Atoi: parsing "nope": invalid syntax' });
 });
 
+t.test('http probe reads bare-LF answers as Go does (busybox httpd CGI)', async (t) => {
+  const server = net.createServer((s) => s.once('data', () => s.end('HTTP/1.1 500 Internal Server Error\n\nbroken\n')));
+  const port = await listen(server);
+  t.teardown(() => server.close());
+  t.same(await httpProbe({ path: '/cgi-bin/fail', port }, {}, '127.0.0.1', 1000), { result: 'failure', output: 'HTTP probe failed with statuscode: 500' });
+});
+
 t.test('tcp probe', async (t) => {
   const server = net.createServer((s) => s.end());
   const port = await listen(server);

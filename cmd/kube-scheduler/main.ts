@@ -54,6 +54,11 @@ const leaseDurationMs = durationFlag('leader-elect-lease-duration', flags['leade
 const renewDeadlineMs = durationFlag('leader-elect-renew-deadline', flags['leader-elect-renew-deadline']);
 const retryPeriodMs = durationFlag('leader-elect-retry-period', flags['leader-elect-retry-period']);
 
+if (leaderElect && !(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > 1.2 * retryPeriodMs)) {
+  process.stderr.write('invalid leader election configuration: leaseDuration must be greater than renewDeadline, and renewDeadline greater than retryPeriod*1.2\n');
+  process.exit(2);
+}
+
 const config = await clientConfigFromFlags({ master: flags.master || undefined, kubeconfig: flags.kubeconfig || undefined }).catch((err: unknown) => {
   log.fatal({ err: String(err) }, 'Unable to build the client configuration');
   process.exit(1);

@@ -16,7 +16,19 @@ interface ExactQuantity {
   exp2: number;
 }
 
+// The same few quantities ("100m", "64Mi") are parsed on every pod create; remember them.
+const parsed = new Map<string | number, ExactQuantity>();
+
 function parseExact(q: string | number): ExactQuantity {
+  const hit = parsed.get(q);
+  if (hit) return hit;
+  const exact = parseExactUncached(q);
+  if (parsed.size > 4096) parsed.clear();
+  parsed.set(q, exact);
+  return exact;
+}
+
+function parseExactUncached(q: string | number): ExactQuantity {
   const text = typeof q === 'number' ? numberText(q) : q.trim();
   const m = QUANTITY_RE.exec(text);
   if (!m) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);

@@ -17,7 +17,7 @@ import {
 } from '../storage/storage.js';
 import type { SchemaRegistry } from './validation.js';
 import type { Strategy, StrategyContext } from './strategy.js';
-import { WatchCache, type WatchFilter } from './watch-cache.js';
+import { WatchCache, type ObjectAttrs, type WatchFilter } from './watch-cache.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors, generateName, pathSegmentErrors } from './names.js';
 
 export interface ListQuery {
@@ -29,7 +29,20 @@ export interface ListQuery {
   resourceVersionMatch?: string | undefined;
 }
 
-export interface ListResult { items: KubeObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number }
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+  /** The items already serialised (lists served from the watch cache). */
+  json?: string[];
+}
+
+/** A list of serialised objects; `items` parses them only for callers that need objects. */
+function jsonList(json: string[], resourceVersion: string): ListResult {
+  let items: KubeObject[] | undefined;
+  return { json, resourceVersion, get items() { return (items ??= json.map((s) => JSON.parse(s) as KubeObject)); } };
+}
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export interface WriteOptions {
@@ -91,7 +104,10 @@ export class Store {
     this.#namespacePhase = opts.namespacePhase;
     this.#afterDelete = opts.afterDelete;
     this.#hasStatus = opts.info.subresources.some((s) => s.name === 'status');
-    this.cache = new WatchCache({ storage: opts.storage, prefix: this.#prefix, logger: opts.logger });
+    this.cache = new WatchCache({
+      storage: opts.storage, prefix: this.#prefix, logger: opts.logger,
+      attrsOf: (obj) => this.attrsOf(obj), served: (obj) => this.#out(obj),
+    });
   }
 
   get apiVersion(): string { return groupVersion(this.info); }
@@ -120,14 +136,19 @@ export class Store {
 
   // ---- list ----
 
-  filterFor(namespace: string | undefined, q: ListQuery): WatchFilter {
+  /** What selectors look at: labels and this kind's field-selector values. */
+  attrsOf(obj: KubeObject): ObjectAttrs {
+    return { labels: obj.metadata?.labels, fields: fieldSet(this.info.group, this.info.plural, obj) };
+  }
+
+  filterFor(namespace: string | undefined, q: ListQuery): WatchFilter & { everything: boolean } {
     const { labelSelector, fieldSelector } = q;
     const needFields = fieldSelector && !fieldSelector.isEmpty();
     const needLabels = labelSelector && !labelSelector.isEmpty();
     return {
       keyPrefix: this.keyPrefix(namespace),
-      matches: (obj) => (!needLabels || labelSelector.matches(obj.metadata?.labels))
-        && (!needFields || fieldSelector.matches(fieldSet(this.info.group, this.info.plural, obj))),
+      everything: !needFields && !needLabels,
+      matches: (a) => (!needLabels || labelSelector.matches(a.labels)) && (!needFields || fieldSelector.matches(a.fields)),
     };
   }
 
@@ -151,7 +172,7 @@ export class Store {
     const fromCache = !q.continue && (rv === '0' || (rv !== '' && match !== 'Exact' && !(match === '' && q.limit)));
     if (fromCache) {
       const { items, revision } = await this.cache.list(filter, Number(rv));
-      return { items: items.map((o) => this.#out(o)), resourceVersion: String(revision) };
+      return jsonList(items, String(revision));
     }
     if (name !== undefined && (!this.info.namespaced || namespace) && !q.continue) {
       const revision = rv ? Number(rv) : 0;
@@ -168,7 +189,7 @@ export class Store {
     return this.#listEtcd(filter.keyPrefix, filter, { revision, limit: q.limit ?? 0, ...(startAfter ? { startAfter } : {}) });
   }
 
-  async #listEtcd(prefix: string, filter: WatchFilter, opts: { revision: number; limit: number; startAfter?: string }): Promise<ListResult> {
+  async #listEtcd(prefix: string, filter: WatchFilter & { everything: boolean }, opts: { revision: number; limit: number; startAfter?: string }): Promise<ListResult> {
     const items: KubeObject[] = [];
     let revision = opts.revision;
     let startAfter = opts.startAfter;
@@ -189,7 +210,7 @@ export class Store {
       // etcd's header carries its newest revision even for a read at an older one; the
       // list's resourceVersion is the snapshot's.
       revision ||= page.revision;
-      for (const obj of page.items) if (filter.matches(obj)) items.push(this.#out(obj));
+      for (const obj of page.items) if (filter.everything || filter.matches(this.attrsOf(obj))) items.push(this.#out(obj));
       if (!page.lastKey) return { items, resourceVersion: String(revision) };
       startAfter = page.lastKey;
       if (opts.limit && items.length >= opts.limit) {
@@ -232,7 +253,8 @@ export class Store {
   /** Fills and checks apiVersion, kind and namespace against the request. */
   #decode(body: KubeObject, namespace: string): KubeObject {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw errors.badRequest('the body of the request must be an object');
-    const obj = structuredClone(body);
+    // Bodies are freshly decoded for this request (or produced by a patch), so they are ours to change.
+    const obj = body;
     if (obj.kind !== undefined && obj.kind !== this.info.kind) {
       throw errors.badRequest(`the API version in the data (${obj.apiVersion ?? ''}) does not match the expected API version (${this.apiVersion})`.replace(/API version in the data .*$/, `kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`));
     }

@@ -12,20 +12,33 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 export interface WatchEvent { type: WatchEventType; object: KubeObject }
 
+/** What selectors look at: an object's labels and its field-selector values. */
+export interface ObjectAttrs {
+  labels: Readonly<Record<string, string>> | undefined;
+  fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * An object as the cache keeps it: serialised once (resourceVersion included), with what
+ * selectors need beside it. Holding JSON rather than parsed objects keeps memory small and
+ * lets lists and watch events be written without serialising again.
+ */
+export interface CachedObject extends ObjectAttrs { json: string }
+
 export interface CachedEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   key: string;
-  object: KubeObject;
-  prevObject?: KubeObject | undefined;
+  object: CachedObject;
+  prev?: ObjectAttrs | undefined;
   revision: number;
-  /** The event serialised once for every JSON watcher, lazily. */
-  json?: string;
+  /** The watch line, built once for every JSON watcher, lazily. */
+  line?: string;
 }
 
 export interface WatchFilter {
   /** Key prefix: the resource prefix, or a namespace below it. */
   keyPrefix: string;
-  matches(obj: KubeObject): boolean;
+  matches(attrs: ObjectAttrs): boolean;
 }
 
 /** What a watcher receives; `send` returns false when the client is gone. */
@@ -46,6 +59,10 @@ export interface WatchCacheOptions {
   storage: Storage;
   prefix: string;            // e.g. /registry/pods/
   logger: Logger;
+  /** Labels and field-selector values of an object of this resource. */
+  attrsOf(obj: KubeObject): ObjectAttrs;
+  /** The object as served (apiVersion and kind of the served version). */
+  served?(obj: KubeObject): KubeObject;
   windowSize?: number;       // events kept for resumption
 }
 
@@ -54,7 +71,9 @@ export class WatchCache {
   readonly #prefix: string;
   readonly #log: Logger;
   readonly #windowSize: number;
-  readonly #objects = new Map<string, KubeObject>();
+  readonly #attrsOf: (obj: KubeObject) => ObjectAttrs;
+  readonly #served: (obj: KubeObject) => KubeObject;
+  readonly #objects = new Map<string, CachedObject>();
   readonly #window: CachedEvent[] = [];
   readonly #subscribers = new Set<Subscriber>();
   readonly #abort = new AbortController();
@@ -68,6 +87,16 @@ export class WatchCache {
     this.#prefix = opts.prefix;
     this.#log = opts.logger;
     this.#windowSize = opts.windowSize ?? 10_000;
+    this.#attrsOf = opts.attrsOf;
+    this.#served = opts.served ?? ((o) => o);
+  }
+
+  #entry(obj: KubeObject): CachedObject {
+    return { json: JSON.stringify(this.#served(obj)), ...this.#attrsOf(obj) };
+  }
+
+  #event(ev: StorageEvent<KubeObject>, prev: ObjectAttrs | undefined): CachedEvent {
+    return { type: ev.type, key: ev.key, object: this.#entry(ev.object), prev: prev ?? (ev.prevObject ? this.#attrsOf(ev.prevObject) : undefined), revision: ev.revision };
   }
 
   get revision(): number { return this.#revision; }
@@ -87,7 +116,7 @@ export class WatchCache {
   async #load(): Promise<void> {
     const list = await this.#storage.list<KubeObject>(this.#prefix);
     this.#objects.clear();
-    for (const obj of list.items) this.#objects.set(keyOf(this.#prefix, obj), obj);
+    for (const obj of list.items) this.#objects.set(keyOf(this.#prefix, obj), this.#entry(obj));
     this.#revision = list.revision;
     this.#oldest = list.revision;
     this.#window.length = 0;
@@ -118,9 +147,9 @@ export class WatchCache {
   }
 
   #apply(ev: StorageEvent<KubeObject>): void {
-    const cached: CachedEvent = { type: ev.type, key: ev.key, object: ev.object, prevObject: this.#objects.get(ev.key) ?? ev.prevObject, revision: ev.revision };
+    const cached = this.#event(ev, this.#objects.get(ev.key));
     if (ev.type === 'DELETED') this.#objects.delete(ev.key);
-    else this.#objects.set(ev.key, ev.object);
+    else this.#objects.set(ev.key, cached.object);
     this.#revision = ev.revision;
     this.#window.push(cached);
     if (this.#window.length > this.#windowSize) {
@@ -155,18 +184,19 @@ export class WatchCache {
   /** The cached object at key, if the cache has seen it. */
   async peek(key: string): Promise<KubeObject | undefined> {
     await this.ready();
-    return this.#objects.get(key);
+    const entry = this.#objects.get(key);
+    return entry ? JSON.parse(entry.json) as KubeObject : undefined;
   }
 
-  /** A snapshot of the current objects matching the filter, and the revision it reflects. */
-  async list(filter: WatchFilter, minRevision = 0): Promise<{ items: KubeObject[]; revision: number }> {
+  /** A snapshot of the current objects matching the filter (as JSON, in key order), and its revision. */
+  async list(filter: WatchFilter, minRevision = 0): Promise<{ items: string[]; revision: number }> {
     await this.waitFor(minRevision);
-    const items: KubeObject[] = [];
-    for (const [key, obj] of this.#objects) {
-      if (key.startsWith(filter.keyPrefix) && filter.matches(obj)) items.push(obj);
+    const matching: [string, string][] = [];
+    for (const [key, entry] of this.#objects) {
+      if (key.startsWith(filter.keyPrefix) && filter.matches(entry)) matching.push([key, entry.json]);
     }
-    items.sort((a, b) => (keyOf(this.#prefix, a) < keyOf(this.#prefix, b) ? -1 : 1));
-    return { items, revision: this.#revision };
+    matching.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    return { items: matching.map((m) => m[1]), revision: this.#revision };
   }
 
   /**
@@ -183,9 +213,9 @@ export class WatchCache {
     // Delivery from the cache is synchronous, so the cache's revision is this watcher's too.
     const subscription = { stop: () => { this.#subscribers.delete(sub); }, revision: () => this.#revision };
     if (initialEvents) {
-      for (const [key, obj] of this.#objects) {
-        if (key.startsWith(filter.keyPrefix) && filter.matches(obj)) {
-          sink.send({ type: 'ADDED', key, object: obj, revision: Number(obj.metadata?.resourceVersion ?? 0) });
+      for (const [key, entry] of this.#objects) {
+        if (key.startsWith(filter.keyPrefix) && filter.matches(entry)) {
+          sink.send({ type: 'ADDED', key, object: entry, revision: this.#revision });
         }
       }
       this.#subscribers.add(sub);
@@ -226,7 +256,7 @@ export class WatchCache {
         let next = first ?? await firstRead;
         while (!next.done) {
           const ev = next.value;
-          deliver(sub, { type: ev.type, key: ev.key, object: ev.object, prevObject: ev.prevObject, revision: ev.revision });
+          deliver(sub, this.#event(ev, undefined));
           seen = ev.revision;
           next = await events.next();
         }
@@ -252,7 +282,7 @@ function deliver(sub: Subscriber, ev: CachedEvent): void {
   if (!ev.key.startsWith(sub.filter.keyPrefix)) return;
   const now = ev.type !== 'DELETED' && sub.filter.matches(ev.object);
   const before = ev.type === 'ADDED' ? false
-    : ev.prevObject ? sub.filter.matches(ev.prevObject) : ev.type === 'DELETED' && sub.filter.matches(ev.object);
+    : ev.prev ? sub.filter.matches(ev.prev) : ev.type === 'DELETED' && sub.filter.matches(ev.object);
   if (ev.type === 'DELETED') { if (before) sub.sink.send(ev); return; }
   if (now && before) sub.sink.send(ev);
   else if (now) sub.sink.send(ev.type === 'ADDED' ? ev : { type: 'ADDED', key: ev.key, object: ev.object, revision: ev.revision });

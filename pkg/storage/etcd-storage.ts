@@ -76,10 +76,10 @@ export class EtcdStorage implements Storage {
       success: [{ request_put: { key: k, value: encode(obj) } }],
     });
     if (!res.succeeded) throw new KeyExistsError(key);
-    const out = structuredClone(obj);
-    out.metadata ??= {};
-    out.metadata.resourceVersion = res.header.revision;
-    return out;
+    // The caller hands the object over: it gets its resourceVersion, no copy.
+    obj.metadata ??= {};
+    obj.metadata.resourceVersion = res.header.revision;
+    return obj;
   }
 
   async update<T extends Stored>(key: string, obj: T, expectedRevision: number): Promise<T> {
@@ -93,10 +93,10 @@ export class EtcdStorage implements Storage {
       const found = res.responses[0]?.response_range.kvs.length ?? 0;
       throw found ? new RevisionConflictError(key) : new KeyNotFoundError(key);
     }
-    const out = structuredClone(obj);
-    out.metadata ??= {};
-    out.metadata.resourceVersion = res.header.revision;
-    return out;
+    // The caller hands the object over: it gets its resourceVersion, no copy.
+    obj.metadata ??= {};
+    obj.metadata.resourceVersion = res.header.revision;
+    return obj;
   }
 
   async delete<T extends Stored>(key: string, expectedRevision?: number): Promise<T> {

@@ -86,6 +86,11 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
         const metadata: Record<string, unknown> = { resourceVersion: list.resourceVersion };
         if (list.continue) metadata['continue'] = list.continue;
         if (list.remainingItemCount !== undefined) metadata['remainingItemCount'] = list.remainingItemCount;
+        if (list.json) {
+          // Served from the watch cache: the items are already JSON, so they are joined, not re-serialised.
+          const head = `{"kind":"${store.info.kind}List","apiVersion":"${store.apiVersion}","metadata":${JSON.stringify(metadata)},"items":[`;
+          return reply.code(200).header('content-type', 'application/json').send(Buffer.from(`${head}${list.json.join(',')}]}`));
+        }
         return sendJson(reply, 200, { kind: `${store.info.kind}List`, apiVersion: store.apiVersion, metadata, items: list.items });
       }
       case 'POST': {

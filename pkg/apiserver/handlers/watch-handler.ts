@@ -64,8 +64,7 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
     }
   };
 
-  const encode = (type: string, object: KubeObject): string => {
-    if (!w.encoding.table) return `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
+  const tableLine = (type: string, object: KubeObject): string => {
     const table = toTable(store.info, [object], { noHeaders: !firstTable, includeObject: w.includeObject ?? 'Metadata' });
     firstTable = false;
     return `${JSON.stringify({ type, object: table })}\n`;
@@ -80,9 +79,10 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
     send(ev) {
       if (ev.type === 'BOOKMARK') { if (w.allowBookmarks) bookmark(ev.revision); return; }
       const cached = ev as CachedEvent;
-      if (w.encoding.table) { write(encode(cached.type, cached.object)); return; }
-      cached.json ??= encode(cached.type, cached.object);
-      write(cached.json);
+      if (w.encoding.table) { write(tableLine(cached.type, JSON.parse(cached.object.json) as KubeObject)); return; }
+      // Serialised once per event, whatever the number of watchers.
+      cached.line ??= `{"type":"${cached.type}","object":${cached.object.json}}\n`;
+      write(cached.line);
     },
     close(err) {
       if (err && isStatusError(err)) write(`${JSON.stringify({ type: 'ERROR', object: err.status })}\n`);

@@ -2,7 +2,6 @@
 // name in one pod, newest attempt first. The current one is the newest, whatever its state;
 // the previous one is the instance before it (upstream: lastState.terminated.containerID).
 import type { ContainerRuntime } from '../runtime/runtime.js';
-import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../runtime/runtime-labels.js';
 
 export interface LogPodRef {
   namespace: string;
@@ -12,10 +11,10 @@ export interface LogPodRef {
 }
 
 export async function findLogContainer(runtime: Pick<ContainerRuntime, 'listContainers'>, pod: LogPodRef, containerName: string, previous: boolean): Promise<string | undefined> {
-  const selector: Record<string, string> = pod.uid !== undefined
-    ? { [LABEL_POD_UID]: pod.uid, [LABEL_CONTAINER_NAME]: containerName }
-    : { [LABEL_POD_NAMESPACE]: pod.namespace, [LABEL_POD_NAME]: pod.name, [LABEL_CONTAINER_NAME]: containerName };
-  let instances = await runtime.listContainers({ labelSelector: selector });
+  // A runtime's labelSelector matches the pod's own labels, so filter on the runtime's metadata.
+  const listed = await runtime.listContainers(pod.uid !== undefined ? { podUid: pod.uid } : {});
+  let instances = listed.filter((c) => c.metadata.name === containerName
+    && (pod.uid !== undefined ? c.pod.uid === pod.uid : c.pod.namespace === pod.namespace && c.pod.name === pod.name));
   if (pod.uid === undefined && instances.length > 0) {
     // A pod deleted and re-created under the same name: only the newest counts.
     const newest = instances.reduce((a, b) => (Date.parse(b.createdAt) > Date.parse(a.createdAt) ? b : a));

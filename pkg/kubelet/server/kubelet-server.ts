@@ -71,7 +71,7 @@ export class KubeletServer {
 }
 
 export function buildKubeletServer(opts: KubeletServerOptions): FastifyInstance {
-  const app = fastify({ logger: false, forceCloseConnections: true, maxParamLength: 1000 });
+  const app = fastify({ logger: false, forceCloseConnections: true, routerOptions: { maxParamLength: 1000 } });
 
   app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
 

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { realClock, type Clock } from '../../client/clock.js';
+import { ContainerNotFoundError } from '../runtime/runtime-errors.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import { runProbe, type Prober } from './prober.js';
@@ -25,6 +26,8 @@ export interface ProbeManagerOptions {
   onChange(podUid: string): void;
   /** Replaces the real probers (tests). */
   prober?: Prober;
+  /** Whether a container instance runs; defaults to asking the runtime. */
+  isContainerRunning?(containerId: string): Promise<boolean>;
 }
 
 interface ContainerProbes {
@@ -75,6 +78,7 @@ export class ProbeManager {
         log,
         isStarted: () => this.#isStarted(entry),
         isDeleting: () => entry.pod.metadata?.deletionTimestamp != null,
+        isRunning: () => this.#isRunning(containerId),
         setResult: (t, r) => this.#setResult(podUid, container.name, entry, t, r),
         recordEvent: (type, reason, message) => this.#recordEvent(entry.pod, type, reason, message),
       }, type, probe, target, startedAtMs);
@@ -121,6 +125,16 @@ export class ProbeManager {
   stop(): void {
     for (const containers of this.#pods.values()) for (const entry of containers.values()) this.#stopWorkers(entry);
     this.#pods.clear();
+  }
+
+  async #isRunning(containerId: string): Promise<boolean> {
+    if (this.#opts.isContainerRunning) return this.#opts.isContainerRunning(containerId);
+    try {
+      return (await this.#opts.runtime.containerStatus(containerId)).state === 'running';
+    } catch (err) {
+      // Not found: gone. Anything else: let the probe itself find out and report it.
+      return !(err instanceof ContainerNotFoundError);
+    }
   }
 
   #isStarted(entry: ContainerProbes): boolean {

@@ -38,6 +38,8 @@ export interface ProbeWorkerHost {
   isStarted(): boolean;
   /** Whether the pod is being deleted: liveness and startup probing then stops. */
   isDeleting(): boolean;
+  /** Whether the container still runs; an exited instance is never probed (nor restarted in place). */
+  isRunning(): Promise<boolean>;
   setResult(type: ProbeType, result: ProbeResultValue): void;
   recordEvent(type: 'Warning', reason: string, message: string): void;
 }
@@ -134,6 +136,12 @@ export class ProbeWorker {
   /** One iteration of worker.doProbe; false ends the worker. Exposed for tests. */
   async doProbe(): Promise<boolean> {
     if (this.#onHold) return true;
+    if (!(await this.#host.isRunning())) {
+      // Upstream marks a non-running container's probes failed; only readiness shows it
+      // (a dead container is not "killed" for liveness), and its successor gets new workers.
+      if (this.type === 'readiness') this.#host.setResult(this.type, 'failure');
+      return false;
+    }
     if (this.#host.isDeleting() && this.type !== 'readiness') {
       // Set a last result to ensure a quiet shutdown.
       this.#host.setResult(this.type, 'success');

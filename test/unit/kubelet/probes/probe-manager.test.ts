@@ -18,6 +18,7 @@ interface Harness {
   /** Outcome per probe kind (exec command[0] names it), changed by the test as it goes. */
   outcomes: Map<string, ProbeOutcome | Error>;
   calls: string[];
+  running: Set<string>;
   events: { reason: string; message: string }[];
   livenessFailures: string[];
   changes: number;
@@ -26,7 +27,7 @@ interface Harness {
 function harness(): Harness {
   const clock = new FakeClock();
   const h: Harness = {
-    clock, outcomes: new Map(), calls: [], events: [], livenessFailures: [], changes: 0,
+    clock, outcomes: new Map(), calls: [], events: [], running: new Set(['cid', 'cid-1', 'cid-2', 'a1', 'b1']), livenessFailures: [], changes: 0,
     manager: undefined as unknown as ProbeManager,
   };
   const prober: Prober = async (probe) => {
@@ -39,6 +40,7 @@ function harness(): Harness {
   const recorder = { event: (_o: unknown, _type: string, reason: string, message: string) => { h.events.push({ reason, message }); } } as unknown as EventRecorder;
   h.manager = new ProbeManager({
     runtime: new FakeRuntime({ nodeName: 'n' }), clock, log, recorder, prober,
+    isContainerRunning: async (id) => h.running.has(id),
     onLivenessFailure: (uid, name, type) => { h.livenessFailures.push(`${uid}/${name}/${type}`); },
     onChange: () => { h.changes++; },
   });
@@ -203,6 +205,23 @@ t.test('liveness stops quietly once the pod is being deleted', async (t) => {
   t.same(h.livenessFailures, []);
   t.equal(h.calls.length, 1);
   h.manager.stop();
+});
+
+t.test('an exited container is not probed and turns unready, without a liveness kill', async (t) => {
+  const h = harness();
+  const c: Container = { name: 'c', readinessProbe: probe('ready', { periodSeconds: 1 }), livenessProbe: probe('live', { periodSeconds: 1, failureThreshold: 1 }) };
+  h.manager.addContainer(pod, c, 'cid', '10.0.0.1', h.clock.now());
+  await h.clock.step(0);
+  t.equal(h.manager.isReady('uid-1', 'c'), true);
+  h.running.delete('cid');
+  const n = h.calls.length;
+  await h.clock.step(1_000);
+  await h.clock.step(5_000);
+  t.equal(h.calls.length, n, 'no probes');
+  t.equal(h.manager.isReady('uid-1', 'c'), false);
+  t.same(h.livenessFailures, []);
+  t.same(h.events, []);
+  t.notOk(h.clock.hasWaiters(), 'its workers ended');
 });
 
 t.test('removePod stops every worker of the pod', async (t) => {

@@ -5,8 +5,10 @@
 // A pod that fits nowhere may preempt lower-priority pods, gets PodScheduled=False and a
 // FailedScheduling event, and waits for a cluster event or its backoff.
 //
-// Not done (yet): nominated pods are not reserved on their node for other pods' filters,
-// and lower-priority pods nominated to a preempted node keep their nomination.
+// Pods nominated to a node (status.nominatedNodeName, set by preemption) hold their place:
+// pods of lower or equal priority are scheduled as if the nominated ones already ran there.
+// Unlike upstream, which adds them only for Filter, they sit in the cycle's snapshot.
+// Not done (yet): lower-priority pods nominated to a preempted node keep their nomination.
 import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
@@ -21,7 +23,7 @@ import type { RestClient } from '../client/rest-client.js';
 import { SchedulerCache } from './cache.js';
 import { newFramework } from './framework/registry.js';
 import { fitErrorMessage, type Framework } from './framework/runtime.js';
-import { CycleState, isSuccess, statusMessage, type Status } from './framework/types.js';
+import { CycleState, isSuccess, podPriority, statusMessage, type NodeInfo, type Status } from './framework/types.js';
 import { SchedulerMetrics, type AttemptResult } from './scheduler-metrics.js';
 import { ClusterEvent, SchedulingQueue, type QueuedPodInfo } from './scheduling-queue.js';
 
@@ -68,6 +70,8 @@ export class Scheduler {
   readonly #clock: () => number;
   readonly #opts: SchedulerOptions;
   readonly #bindings = new Set<Promise<void>>();
+  /** Unassigned pods with a nominated node, by key (the nominator). */
+  readonly #nominated = new Map<string, { pod: Pod; nodeName: string }>();
 
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
@@ -160,6 +164,7 @@ export class Scheduler {
     const podSchedulingCycle = this.queue.schedulingCycle;
     const state = new CycleState();
     const nodes = this.cache.snapshot();
+    this.#addNominatedPods(pod, info.key, nodes);
     if (nodes.length === 0) {
       info.unschedulablePlugins = new Set();
       this.#observe('unschedulable', start);
@@ -186,6 +191,7 @@ export class Scheduler {
         const victims = post.result?.victims ?? [];
         if (post.result?.nominatedNodeName) {
           nominatedNodeName = post.result.nominatedNodeName;
+          this.#nominated.set(info.key, { pod, nodeName: nominatedNodeName });
           this.metrics.preemptionVictims.observe(victims.length);
           this.#preempt(pod, nominatedNodeName, victims);
         }
@@ -328,6 +334,24 @@ export class Scheduler {
     }
   }
 
+  /** Nominated pods at least as important as pod count on their nodes in this cycle's snapshot copies. */
+  #addNominatedPods(pod: Pod, key: string, nodes: readonly NodeInfo[]): void {
+    if (this.#nominated.size === 0) return;
+    const priority = podPriority(pod);
+    const byName = new Map(nodes.map((n) => [n.name, n]));
+    for (const [k, { pod: nominated, nodeName }] of this.#nominated) {
+      if (k === key || podPriority(nominated) < priority) continue;
+      byName.get(nodeName)?.addPod({ ...nominated, spec: { ...nominated.spec!, nodeName } });
+    }
+  }
+
+  /** Tracks status.nominatedNodeName of pending pods as the informer reports it. */
+  #updateNominated(pod: DeepReadonly<Pod> | undefined, key: string): void {
+    const nodeName = pod?.status?.nominatedNodeName;
+    if (pod && nodeName && !pod.spec?.nodeName && !pod.metadata?.deletionTimestamp) this.#nominated.set(key, { pod: pod as Pod, nodeName });
+    else this.#nominated.delete(key);
+  }
+
   #cleanupAssumedPods(): void {
     for (const pod of this.cache.cleanupAssumedPods()) {
       this.#log.info({ pod: objectKey(pod), node: pod.spec?.nodeName }, 'Assumed pod expired');
@@ -354,6 +378,7 @@ export class Scheduler {
   #addEventHandlers(): void {
     this.pods.addEventHandler({
       add: (pod) => {
+        this.#updateNominated(pod, objectKey(pod));
         if (isAssigned(pod)) {
           if (isTerminal(pod)) return;
           this.cache.addPod(pod as Pod);
@@ -363,6 +388,7 @@ export class Scheduler {
         }
       },
       update: (oldPod, newPod) => {
+        this.#updateNominated(newPod, objectKey(newPod));
         if (isAssigned(newPod)) {
           if (!isAssigned(oldPod)) {
             // Bound (by us or anyone): out of the queue, into the cache (confirming our assumption).
@@ -392,6 +418,7 @@ export class Scheduler {
       },
       delete: (obj) => {
         const pod = (obj instanceof DeletedFinalStateUnknown ? obj.obj : obj) as Pod;
+        this.#updateNominated(undefined, objectKey(pod));
         if (isAssigned(pod)) {
           this.cache.removePod(pod);
           this.queue.moveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete);

@@ -128,3 +128,19 @@ t.test('bindings of other pods do not retry a pod that only a node change can he
   await c.createNode('fast', { labels: { disk: 'ssd' } });
   t.equal((await c.waitForBound('wants-ssd')).spec?.nodeName, 'fast', 'a new node (NodeAdd) did');
 });
+
+t.test('a pod nominated to a node holds its place against lower-priority pods', async (t) => {
+  const c = await startSchedulerCluster(t);
+  await createPriorityClass(c.client, 'low', 10);
+  await createPriorityClass(c.client, 'high', 1000);
+  await c.createNode('n1', { cpu: '2' });
+  // Nominated by an earlier preemption, still waiting (here: for a label no node has yet).
+  await c.createPod('nominee', { cpu: '2', priorityClassName: 'high', spec: { nodeSelector: { ready: 'yes' } } });
+  await c.client.resource('pods').patch('default', 'nominee', 'merge', { status: { nominatedNodeName: 'n1' } }, { subresource: 'status' });
+  await c.startScheduler();
+  await c.createPod('latecomer', { cpu: '1', priorityClassName: 'low' });
+  await until('latecomer fails', async () => (await c.eventsFor('latecomer', 'FailedScheduling')).length > 0);
+  t.match((await c.eventsFor('latecomer', 'FailedScheduling'))[0]?.message, /^0\/1 nodes are available: 1 Insufficient cpu\./);
+  await c.createNode('n2', { cpu: '2' });
+  t.equal((await c.waitForBound('latecomer')).spec?.nodeName, 'n2');
+});

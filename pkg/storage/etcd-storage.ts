@@ -1,5 +1,5 @@
 // Storage over a real etcd (v3 API through the etcd3 client's gRPC stubs).
-import { Etcd3, type IKeyValue, type IWatchResponse } from 'etcd3';
+import { Etcd3, type IKeyValue, type IRangeResponse, type IWatchResponse } from 'etcd3';
 import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError,
   type ListOptions, type ListResult, type Storage, type StorageEvent, type Stored,
@@ -23,12 +23,27 @@ function decode<T extends Stored>(kv: IKeyValue, revision?: string): T {
   return obj;
 }
 
-/** Objects are stored without resourceVersion: the revision is the source of truth. */
+/**
+ * Objects are stored without resourceVersion (the revision is the source of truth), with
+ * metadata as their first key, so that a list can put the resourceVersion back by splicing
+ * the stored text instead of parsing and serialising every object.
+ */
 function encode(obj: Stored): Buffer {
   const rv = obj.metadata?.resourceVersion;
-  if (rv === undefined) return enc(JSON.stringify(obj));
-  delete obj.metadata!.resourceVersion;
-  try { return enc(JSON.stringify(obj)); } finally { obj.metadata!.resourceVersion = rv; }
+  if (rv !== undefined) delete obj.metadata!.resourceVersion;
+  try { return enc(JSON.stringify({ metadata: obj.metadata, ...obj })); } finally { if (rv !== undefined) obj.metadata!.resourceVersion = rv; }
+}
+
+const METADATA_FIRST = '{"metadata":{';
+
+/** The stored JSON with its resourceVersion, spliced in when the layout allows it. */
+function jsonWithRevision(kv: IKeyValue): string {
+  const text = kv.value.toString('utf8');
+  if (text.startsWith(METADATA_FIRST)) {
+    const rest = text.slice(METADATA_FIRST.length);
+    return `${METADATA_FIRST}"resourceVersion":"${kv.mod_revision}"${rest.startsWith('}') ? '' : ','}${rest}`;
+  }
+  return JSON.stringify(decode(kv));
 }
 
 export class EtcdStorage implements Storage {
@@ -48,20 +63,20 @@ export class EtcdStorage implements Storage {
   }
 
   async list<T extends Stored>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    return page(await this.#range(prefix, opts), (kv) => decode<T>(kv));
+  }
+
+  async listJson(prefix: string, opts: ListOptions = {}): Promise<ListResult<string>> {
+    return page(await this.#range(prefix, opts), jsonWithRevision);
+  }
+
+  async #range(prefix: string, opts: ListOptions) {
     const start = opts.startAfter === undefined ? enc(prefix) : Buffer.concat([enc(opts.startAfter), Buffer.from([0])]);
-    const res = await this.#kv.range({
+    return this.#kv.range({
       key: start, range_end: prefixEnd(prefix),
       ...(opts.limit ? { limit: opts.limit } : {}),
       ...(opts.revision ? { revision: opts.revision } : {}),
     }).catch((e: unknown) => { throw mapCompacted(e, opts.revision ?? 0); });
-    const items = res.kvs.map((kv: IKeyValue) => decode<T>(kv));
-    const revision = Number(res.header.revision);
-    const out: ListResult<T> = { items, revision };
-    if (res.more) {
-      out.lastKey = res.kvs[res.kvs.length - 1]!.key.toString('utf8');
-      out.remaining = Number(res.count) - res.kvs.length;
-    }
-    return out;
   }
 
   async count(prefix: string): Promise<number> {
@@ -186,6 +201,15 @@ export class EtcdStorage implements Storage {
   }
 
   async close(): Promise<void> { this.#client.close(); }
+}
+
+function page<I>(res: IRangeResponse, item: (kv: IKeyValue) => I): ListResult<I> {
+  const out: ListResult<I> = { items: res.kvs.map(item), revision: Number(res.header.revision) };
+  if (res.more) {
+    out.lastKey = res.kvs[res.kvs.length - 1]!.key.toString('utf8');
+    out.remaining = Number(res.count) - res.kvs.length;
+  }
+  return out;
 }
 
 function mapCompacted(e: unknown, revision: number): unknown {

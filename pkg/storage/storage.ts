@@ -31,6 +31,8 @@ export interface StorageEvent<T> {
 export interface Storage {
   get<T extends Stored>(key: string): Promise<T | undefined>;
   list<T extends Stored>(prefix: string, opts?: ListOptions): Promise<ListResult<T>>;
+  /** The same, with each object as JSON text (resourceVersion included), not parsed. */
+  listJson(prefix: string, opts?: ListOptions): Promise<ListResult<string>>;
   count(prefix: string): Promise<number>;
   /** Throws KeyExistsError. */
   create<T extends Stored>(key: string, obj: T): Promise<T>;

@@ -47,6 +47,17 @@ t.test('etcd storage', async (t) => {
     t.equal(second.lastKey, undefined);
   });
 
+  await t.test('listJson gives the same objects as list, resourceVersion spliced in', async (t) => {
+    const jp = `${p}/json/`;
+    await storage.create<Obj>(`${jp}a`, { spec: { template: { metadata: { name: 'inner' } } }, metadata: { name: 'a' }, n: 1 } as Obj);
+    const b = await storage.create<Obj>(`${jp}b`, { metadata: { name: 'b' } });
+    await storage.update<Obj>(`${jp}b`, { ...b, n: 2 }, Number(b.metadata.resourceVersion));
+    const parsed = await storage.list<Obj>(jp);
+    const json = await storage.listJson(jp);
+    t.same(json.items.map((s) => JSON.parse(s) as unknown), parsed.items);
+    t.equal(json.revision, parsed.revision);
+  });
+
   await t.test('watch delivers every change in order, deletes with the last state', async (t) => {
     const wp = `${p}/watch/`;
     const from = await storage.currentRevision();

@@ -108,7 +108,9 @@ export class ProbeManager {
 
   /**
    * The readiness result. A container without a readiness probe is ready once started; a
-   * container never added (not running) is not ready.
+   * container never added is not ready. Like upstream's status code, combine it with the
+   * container's state: an exited instance without a readiness probe still reads true here
+   * until removeContainer.
    */
   isReady(podUid: string, containerName: string): boolean {
     const entry = this.#pods.get(podUid)?.get(containerName);

@@ -28,6 +28,8 @@ function validate(n: NodeObject): FieldError[] {
 
 export const nodeStrategy = {
   validate,
+  // Kubelets register their Node with its status (capacity, addresses): create keeps it.
+  prepareForCreate() { /* status is the kubelet's to set at registration */ },
   prepareForUpdate(n, old) {
     if (old.status === undefined) delete n.status;
     else n.status = structuredClone(old.status);

@@ -5,17 +5,15 @@
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { parseBool } from '../../pkg/api/meta.js';
 import { InformerFactory } from '../../pkg/client/informer-factory.js';
 import { clientConfigFromFlags } from '../../pkg/client/kubeconfig.js';
 import { LeaderElector } from '../../pkg/client/leader-election.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
-import { intFlag, parseFlags } from '../../pkg/component/flags.js';
+import { boolFlag, durationFlag, intFlag, parseFlags } from '../../pkg/component/flags.js';
 import { componentLogger } from '../../pkg/component/logger.js';
 import { newControllerContext } from '../../pkg/controller/controller-context.js';
 import { CONTROLLER_INITIALIZERS, enabledControllers } from '../../pkg/controller/controllers.js';
 import type { Controller } from '../../pkg/controller/run-controller.js';
-import { parseGoDuration } from '../../pkg/scheduler/go-duration.js';
 
 const COMPONENT = 'kube-controller-manager';
 const BOOL_FLAGS = ['leader-elect'];
@@ -51,20 +49,8 @@ const flags = parseFlags(COMPONENT, {
 
 const log = componentLogger(COMPONENT);
 
-function durationFlag(name: string, value: string): number {
-  const ms = parseGoDuration(value);
-  if (ms === undefined || ms < 0) {
-    process.stderr.write(`invalid value "${value}" for flag --${name}: time: invalid duration "${value}"\n`);
-    process.exit(2);
-  }
-  return ms;
-}
 
-const leaderElect = parseBool(flags['leader-elect']);
-if (leaderElect === undefined) {
-  process.stderr.write(`invalid boolean value "${flags['leader-elect']}" for -leader-elect\n`);
-  process.exit(2);
-}
+const leaderElect = boolFlag('leader-elect', flags['leader-elect']);
 let enabled: string[];
 try {
   enabled = enabledControllers(flags.controllers.split(','));

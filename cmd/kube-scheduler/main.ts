@@ -3,13 +3,11 @@
 // process (exit 1), as upstream does; SIGTERM stops scheduling and releases the lease.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { parseBool } from '../../pkg/api/meta.js';
 import { clientConfigFromFlags } from '../../pkg/client/kubeconfig.js';
 import { LeaderElector } from '../../pkg/client/leader-election.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
-import { intFlag, parseFlags } from '../../pkg/component/flags.js';
+import { boolFlag, durationFlag, intFlag, parseFlags } from '../../pkg/component/flags.js';
 import { componentLogger } from '../../pkg/component/logger.js';
-import { parseGoDuration } from '../../pkg/scheduler/go-duration.js';
 import { DEFAULT_SCHEDULER_NAME, Scheduler } from '../../pkg/scheduler/scheduler.js';
 import { startSchedulerServer } from '../../pkg/scheduler/scheduler-server.js';
 
@@ -35,20 +33,8 @@ const flags = parseFlags(COMPONENT, {
 
 const log = componentLogger(COMPONENT);
 
-function durationFlag(name: string, value: string): number {
-  const ms = parseGoDuration(value);
-  if (ms === undefined || ms < 0) {
-    process.stderr.write(`invalid value "${value}" for flag --${name}: time: invalid duration "${value}"\n`);
-    process.exit(2);
-  }
-  return ms;
-}
 
-const leaderElect = parseBool(flags['leader-elect']);
-if (leaderElect === undefined) {
-  process.stderr.write(`invalid boolean value "${flags['leader-elect']}" for -leader-elect\n`);
-  process.exit(2);
-}
+const leaderElect = boolFlag('leader-elect', flags['leader-elect']);
 const port = intFlag('port', flags.port);
 const leaseDurationMs = durationFlag('leader-elect-lease-duration', flags['leader-elect-lease-duration']);
 const renewDeadlineMs = durationFlag('leader-elect-renew-deadline', flags['leader-elect-renew-deadline']);

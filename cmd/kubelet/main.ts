@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { clientConfigFromFlags } from '../../pkg/client/kubeconfig.js';
-import { intFlag, parseFlags } from '../../pkg/component/flags.js';
+import { durationFlag, intFlag, parseFlags } from '../../pkg/component/flags.js';
 import { componentLogger } from '../../pkg/component/logger.js';
 import { DEFAULT_MAX_PODS, Kubelet } from '../../pkg/kubelet/kubelet.js';
 import { runFakeNodes } from '../../pkg/kubelet/fake-nodes.js';
@@ -34,13 +34,6 @@ const flags = parseFlags('kubelet', {
 });
 
 /** `10s`, `500ms`, `1m`, or plain seconds. */
-function durationMs(name: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) { process.stderr.write(`invalid value "${value}" for flag --${name}\n`); process.exit(2); }
-  const n = Number(m[1]);
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
-}
-
 const log = componentLogger('kubelet');
 const nodeName = flags['node-name'].toLowerCase();
 const abort = new AbortController();
@@ -67,8 +60,8 @@ try {
     nodeLabels: parseNodeLabels(flags['node-labels']),
     taints: parseTaints(flags['register-with-taints']),
     rootDir: flags['root-dir'] || `/var/lib/tskube-kubelet/${nodeName}`,
-    nodeStatusUpdateFrequencyMs: durationMs('node-status-update-frequency', flags['node-status-update-frequency']),
-    nodeLeaseRenewIntervalMs: durationMs('node-lease-renew-interval', flags['node-lease-renew-interval']),
+    nodeStatusUpdateFrequencyMs: durationFlag('node-status-update-frequency', flags['node-status-update-frequency']),
+    nodeLeaseRenewIntervalMs: durationFlag('node-lease-renew-interval', flags['node-lease-renew-interval']),
   };
   const fakeNodes = intFlag('fake-nodes', flags['fake-nodes']);
   if (flags.runtime === 'fake' && fakeNodes > 0) {

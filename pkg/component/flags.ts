@@ -1,5 +1,7 @@
 // Kubernetes-style flags (`--name=value` or `--name value`) for every component's main.ts.
 import { parseArgs } from 'node:util';
+import { parseBool } from '../api/meta.js';
+import { parseGoDuration } from './go-duration.js';
 
 export interface FlagSpec { [name: string]: { type: 'string' | 'boolean'; default?: string | boolean; description: string } }
 
@@ -27,4 +29,24 @@ function usage(component: string, spec: FlagSpec): string {
 export function intFlag(name: string, value: string): number {
   if (!/^\d+$/.test(value)) { process.stderr.write(`invalid value "${value}" for flag --${name}\n`); process.exit(2); }
   return Number(value);
+}
+
+/** A Go duration flag (`15s`, `1m30s`, `500ms`), in milliseconds; exits 2 on a bad value, as Go's flag package does. */
+export function durationFlag(name: string, value: string): number {
+  const ms = parseGoDuration(value);
+  if (ms === undefined || ms < 0) {
+    process.stderr.write(`invalid value "${value}" for flag --${name}: time: invalid duration "${value}"\n`);
+    process.exit(2);
+  }
+  return ms;
+}
+
+/** A boolean flag given as a string (`--leader-elect=false`), parsed like Go's ParseBool. */
+export function boolFlag(name: string, value: string): boolean {
+  const b = parseBool(value);
+  if (b === undefined) {
+    process.stderr.write(`invalid boolean value "${value}" for -${name}\n`);
+    process.exit(2);
+  }
+  return b;
 }

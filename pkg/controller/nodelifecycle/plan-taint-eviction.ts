@@ -2,20 +2,7 @@
 // getMatchingTolerations, getMinTolerationTime), as a pure function.
 import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import type { DeepReadonly } from '../../client/lister.js';
-
-/**
- * v1.Toleration.ToleratesTaint. (The scheduler has the same check in its TaintToleration
- * plugin; components don't import each other, so it belongs in pkg/api once moved.)
- */
-export function toleratesTaint(toleration: DeepReadonly<Toleration>, taint: DeepReadonly<Taint>): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? 'Equal') {
-    case 'Exists': return true;
-    case 'Equal': return (toleration.value ?? '') === (taint.value ?? '');
-    default: return false;
-  }
-}
+import { toleratesTaint } from '../../api/taints.js';
 
 export type EvictionPlan = { action: 'none' } | { action: 'evict'; atMs: number };
 

@@ -2,7 +2,7 @@
 // the node.kubernetes.io/unschedulable:NoSchedule taint.
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { Code, SUCCESS, newStatus, type SchedulerPlugin, type Status } from '../framework/types.js';
-import { tolerationsTolerateTaint } from './taint-toleration.js';
+import { tolerationsTolerateTaint } from '../../api/taints.js';
 
 export const NODE_UNSCHEDULABLE = 'NodeUnschedulable';
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';

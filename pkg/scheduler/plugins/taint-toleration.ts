@@ -3,28 +3,11 @@
 import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { defaultNormalizeScore } from '../framework/default-normalize-score.js';
 import { Code, MAX_NODE_SCORE, SUCCESS, newStatus, type SchedulerPlugin, type Status } from '../framework/types.js';
+import { tolerationsTolerateTaint } from '../../api/taints.js';
 
 export const TAINT_TOLERATION = 'TaintToleration';
 
 /** v1.Toleration.ToleratesTaint. */
-export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key !== undefined && toleration.key !== '' && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? '') {
-    case 'Exists':
-      return true;
-    case '':
-    case 'Equal':
-      return (toleration.value ?? '') === (taint.value ?? '');
-    default:
-      return false;
-  }
-}
-
-export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
-  return (tolerations ?? []).some((t) => toleratesTaint(t, taint));
-}
-
 /** The first taint with one of `effects` that no toleration tolerates. */
 export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined, effects: readonly string[]): Taint | undefined {
   return (taints ?? []).find((taint) => effects.includes(taint.effect) && !tolerationsTolerateTaint(tolerations, taint));

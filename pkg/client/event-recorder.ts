@@ -19,6 +19,15 @@ export interface EventRecorderOptions {
   onError?: (err: unknown, event: Event) => void;
 }
 
+/** Optional parts of an event beyond client-go's Event(object, type, reason, message). */
+export interface EventOptions {
+  /**
+   * involvedObject.fieldPath: the part of the object the event is about, as kubectl describe
+   * shows it, e.g. `spec.containers{app}` for a container's events (ref.GetPartialReference).
+   */
+  fieldPath?: string;
+}
+
 interface Seen { name: string; namespace: string; count: number; firstTimestamp: string }
 
 /** client-go's eventLogger cache holds 4096 entries. */
@@ -37,11 +46,14 @@ export class EventRecorder {
     this.#clock = opts.clock ?? realClock;
   }
 
-  event(obj: MetaObject | DeepReadonly<MetaObject>, type: EventType, reason: string, message: string): void {
+  event(obj: MetaObject | DeepReadonly<MetaObject>, type: EventType, reason: string, message: string, opts: EventOptions = {}): void {
     const ref = referenceTo(obj);
+    if (opts.fieldPath) ref.fieldPath = opts.fieldPath;
     const now = nowRfc3339(new Date(this.#clock.now()));
     const namespace = ref.namespace || 'default';
-    const key = [ref.kind, ref.namespace, ref.name, ref.uid, ref.apiVersion, type, reason, message].join('\u0000');
+    // Like client-go's getEventKey, the fieldPath is part of the key: two containers' identical
+    // events stay two events.
+    const key = [ref.kind, ref.namespace, ref.name, ref.uid, ref.apiVersion, ref.fieldPath ?? '', type, reason, message].join('\u0000');
     const seen = this.#seen.get(key);
     const count = (seen?.count ?? 0) + 1;
     const ev: Event = {

@@ -42,6 +42,11 @@ export interface KubeletOptions {
   nodeLeaseRenewIntervalMs?: number;
   /** PLEG relist period. */
   relistPeriodMs?: number;
+  /**
+   * How often running pods' configMap/secret/downwardAPI/projected volumes are rewritten
+   * from the API (upstream resyncs them with each pod sync, about once a minute).
+   */
+  volumeRefreshPeriodMs?: number;
   /** Hollow nodes run without an HTTP server, probes or volumes on the host. */
   serve?: boolean;
   probes?: boolean;
@@ -69,6 +74,7 @@ export class Kubelet {
   #recorder!: EventRecorder;
   #informer!: SharedInformer<Pod>;
   #lastRelist = new Map<string, string>();
+  #probes: ProbeManager | undefined;
 
   constructor(opts: KubeletOptions) {
     this.#o = opts;
@@ -88,10 +94,11 @@ export class Kubelet {
     this.#statusManager = new StatusManager({ client: o.client, log: this.#log, clock: this.#clock });
     const probes = o.probes === false ? undefined : new ProbeManager({
       runtime: o.runtime, clock: this.#clock, log: this.#log, recorder: this.#recorder,
-      onLivenessFailure: (uid, name) => { this.#podSync.markUnhealthy(uid, name); this.#resync(uid); },
+      onLivenessFailure: (uid, name, probe) => { this.#podSync.markUnhealthy(uid, name, probe); this.#resync(uid); },
       onChange: (uid) => this.#resync(uid),
     });
     const volumes = o.volumes === false ? undefined : new VolumeManager({ rootDir: o.rootDir, client: o.client, log: this.#log });
+    this.#probes = probes;
     this.#podSync = new PodSync({
       runtime: o.runtime, runtimeName: version.runtimeName, client: o.client, recorder: this.#recorder, log: this.#log,
       clock: this.#clock, nodeName: o.nodeName, hostIP: o.address, statusManager: this.#statusManager,
@@ -137,6 +144,7 @@ export class Kubelet {
     if (!signal.aborted) {
       this.#log.info({ node: o.nodeName, pods: this.#pods.size }, 'pods synced; kubelet running');
       loops.push(this.#relistLoop(signal));
+      if (volumes) loops.push(this.#volumeRefreshLoop(volumes, signal));
     }
 
     await new Promise<void>((resolve) => {
@@ -158,6 +166,9 @@ export class Kubelet {
     this.#pods.set(uid, pod);
     if (this.#rejected.has(uid)) return;
     if (pod.metadata?.deletionTimestamp) {
+      // The probe workers read deletionTimestamp from their copy: liveness stops restarting
+      // a container that is being terminated anyway.
+      this.#probes?.updatePod(pod as Pod);
       this.#workers.updatePod({ pod, type: 'kill', gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30 });
       return;
     }
@@ -255,6 +266,21 @@ export class Kubelet {
       }
     }
     this.#lastRelist = next;
+  }
+
+  /** Rewrites the API-data volumes of every running pod, so containers see updates in place. */
+  async #volumeRefreshLoop(volumes: VolumeManager, signal: AbortSignal): Promise<void> {
+    const period = this.#o.volumeRefreshPeriodMs ?? 60_000;
+    for (;;) {
+      try { await this.#clock.sleep(period, signal); } catch { return; }
+      for (const [uid, pod] of this.#pods) {
+        if (signal.aborted) return;
+        if (!this.#admitted.has(uid) || pod.metadata?.deletionTimestamp) continue;
+        if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+        // refresh logs and keeps the last contents on its own errors; this guards the rest.
+        await volumes.refresh(pod as Pod).catch((err: unknown) => this.#log.warn({ podUid: uid, err: String(err) }, 'volume refresh failed'));
+      }
+    }
   }
 
   async #findContainer(namespace: string, name: string, container: string, previous: boolean): Promise<string | undefined> {

@@ -54,12 +54,18 @@ export interface PodActions {
   containersToRemove: string[];
 }
 
+/** The probe whose failure gets a container killed. */
+export type UnhealthyProbe = 'liveness' | 'startup';
+
 export interface PlanInput {
   pod: ReadonlyPod;
   observed: ObservedPod;
   backoff: BackoffView;
-  /** Ids of running containers whose liveness (or startup) probe failed. */
-  unhealthy?: ReadonlySet<string>;
+  /**
+   * Ids of running containers whose liveness or startup probe failed, with the probe (it
+   * names the probe in the Killing message); a bare set means liveness.
+   */
+  unhealthy?: ReadonlySet<string> | ReadonlyMap<string, UnhealthyProbe>;
 }
 
 /** A pod's containers of one name, newest first (by attempt, then creation). */
@@ -141,7 +147,7 @@ export function findNextInitContainerToRun(pod: ReadonlyPod, byName: Map<string,
 
 export function computePodActions(input: PlanInput): PodActions {
   const { pod, observed, backoff } = input;
-  const unhealthy = input.unhealthy ?? new Set<string>();
+  const unhealthy: ReadonlySet<string> | ReadonlyMap<string, UnhealthyProbe> = input.unhealthy ?? new Set<string>();
   const policy = restartPolicyOf(pod);
   const byName = containersByName(observed.containers);
   const sandboxes = sortedSandboxes(observed.sandboxes);
@@ -233,9 +239,10 @@ export function computePodActions(input: PlanInput): PodActions {
     }
     if (unhealthy.has(current.id)) {
       const restart = policy !== 'Never';
+      const probe = unhealthy instanceof Map ? unhealthy.get(current.id) ?? 'liveness' : 'liveness';
       actions.containersToKill.push({
         id: current.id, name: c.name,
-        message: `Container ${c.name} failed liveness probe${restart ? ', will be restarted' : ''}`,
+        message: `Container ${c.name} failed ${probe} probe${restart ? ', will be restarted' : ''}`,
       });
       if (restart) {
         // The replacement starts at once; the back-off applies only to crashes.

@@ -13,14 +13,16 @@ import type { Logger } from 'pino';
 import type { Container, ConfigMap, Pod, Secret } from 'kubernetes-types/core/v1.js';
 import { isNotFound } from '../api/errors.js';
 import type { Clock } from '../client/clock.js';
-import type { EventRecorder } from '../client/event-recorder.js';
+import type { EventRecorder, EventType } from '../client/event-recorder.js';
 import type { DeepReadonly } from '../client/lister.js';
 import type { RestClient } from '../client/rest-client.js';
 import { Backoff } from './backoff.js';
 import { CreateContainerConfigError, expandCommandAndArgs, makeEnvironmentVariables } from './env.js';
-import { runHook } from './lifecycle/hooks.js';
 import {
-  backoffKey, computePodActions, containersByName, formatPod, type ContainerToStart, type ObservedPod,
+  FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK, HookTimeoutError, POST_START_HOOK_ERROR_REASON, runHook,
+} from './lifecycle/hooks.js';
+import {
+  backoffKey, computePodActions, containersByName, formatPod, type ContainerToStart, type ObservedPod, type UnhealthyProbe,
 } from './plan.js';
 import { generateAPIPodStatus, type WaitingReason } from './pod-status.js';
 import type { SyncResult, WorkerPod } from './pod-workers.js';
@@ -31,6 +33,7 @@ import type {
 } from './runtime/runtime.js';
 import { ContainerNotFoundError, ImageNotFoundError, SandboxNotFoundError } from './runtime/runtime-errors.js';
 import type { StatusManager } from './status-manager.js';
+import { FAILED_MOUNT_REASON, VolumeConfigError } from './volumes/volume-config-error.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
 
 export interface PodSyncDeps {
@@ -52,6 +55,11 @@ export interface PodSyncDeps {
 }
 
 const MIN_GRACE_SECONDS = 2;
+/**
+ * Upstream runs postStart without a deadline; only the pod's deletion (the sync's signal) ends
+ * it. runHook wants a number, and timers take at most 2^31-1 ms (about 24 days).
+ */
+const NO_HOOK_DEADLINE_MS = 2 ** 31 - 1;
 
 type MutablePod = Pod;
 
@@ -61,8 +69,8 @@ export class PodSync {
   readonly #imageBackoff: Backoff;
   /** The reason cache: uid → container → why it could not start. */
   readonly #reasons = new Map<string, Map<string, WaitingReason>>();
-  /** uid → ids of containers whose liveness probe failed. */
-  readonly #unhealthy = new Map<string, Set<string>>();
+  /** uid → ids of containers whose liveness or startup probe failed → which probe. */
+  readonly #unhealthy = new Map<string, Map<string, UnhealthyProbe>>();
   /** uid → what the runtime held at the last sync (for the probe callbacks and the server). */
   readonly observed = new Map<string, ObservedPod>();
 
@@ -72,13 +80,13 @@ export class PodSync {
     this.#imageBackoff = new Backoff({ clock: deps.clock });
   }
 
-  /** A liveness probe failed: the running container of that name gets killed and restarted. */
-  markUnhealthy(uid: string, containerName: string): void {
+  /** A liveness or startup probe failed: the running container of that name gets killed and restarted. */
+  markUnhealthy(uid: string, containerName: string, probe: UnhealthyProbe = 'liveness'): void {
     const running = this.observed.get(uid)?.containers.find((c) => c.metadata.name === containerName && c.state === 'running');
     if (!running) return;
-    let set = this.#unhealthy.get(uid);
-    if (!set) this.#unhealthy.set(uid, (set = new Set()));
-    set.add(running.id);
+    let byId = this.#unhealthy.get(uid);
+    if (!byId) this.#unhealthy.set(uid, (byId = new Map()));
+    byId.set(running.id, probe);
   }
 
   async observe(uid: string): Promise<ObservedPod> {
@@ -112,14 +120,16 @@ export class PodSync {
       try {
         volumePaths = await this.#d.volumes.setupPod(pod as MutablePod);
       } catch (err) {
-        this.#d.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${errMessage(err)}`);
+        // The pod stays ContainerCreating (no containers yet) and the next sync retries.
+        const message = err instanceof VolumeConfigError ? err.eventMessage : `MountVolume.SetUp failed: ${errMessage(err)}`;
+        this.#d.recorder.event(pod, 'Warning', FAILED_MOUNT_REASON, message);
         this.#setStatus(pod, observed);
         return { requeueAfterMs: 2000 };
       }
     }
     if (signal.aborted) return {};
 
-    const actions = computePodActions({ pod, observed, backoff: this.backoff, unhealthy: this.#unhealthy.get(uid) ?? new Set() });
+    const actions = computePodActions({ pod, observed, backoff: this.backoff, unhealthy: this.#unhealthy.get(uid) ?? new Map() });
     log.debug({ actions }, 'computed pod actions');
 
     for (const id of actions.containersToRemove) await this.#d.runtime.removeContainer(id).catch(ignoreGone);
@@ -150,7 +160,7 @@ export class PodSync {
 
     for (const b of actions.backedOff) {
       reasons.set(b.name, { reason: 'CrashLoopBackOff', message: b.message });
-      this.#d.recorder.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${b.name} in pod ${formatPod(pod)}`);
+      this.#containerEvent(pod, b.name, 'Warning', 'BackOff', `Back-off restarting failed container ${b.name} in pod ${formatPod(pod)}`);
       requeue(b.retryAtMs - this.#d.clock.now());
     }
 
@@ -165,7 +175,7 @@ export class PodSync {
         if (signal.aborted) return {};
         const spec = findSpec(pod, start.name);
         if (!spec) continue;
-        const retryMs = await this.#startContainer(pod, sandboxId, spec, start, byName.get(start.name)?.[0], podIP, volumePaths, isInit, reasons, log);
+        const retryMs = await this.#startContainer(pod, sandboxId, spec, start, byName.get(start.name)?.[0], podIP, volumePaths, isInit, reasons, log, signal);
         if (retryMs !== undefined) requeue(retryMs);
       }
       if (starts.length) observed = await this.observe(uid);
@@ -231,10 +241,17 @@ export class PodSync {
     return pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
   }
 
+  /** An event about one of the pod's containers: involvedObject.fieldPath names it. */
+  #containerEvent(pod: WorkerPod, name: string, type: EventType, reason: string, message: string): void {
+    const isInit = pod.spec?.initContainers?.some((c) => c.name === name) ?? false;
+    const fieldPath = `spec.${isInit ? 'initContainers' : 'containers'}{${name}}`;
+    this.#d.recorder.event(pod, type, reason, message, { fieldPath });
+  }
+
   #setStatus(pod: WorkerPod, observed: ObservedPod, terminating = false): void {
     const uid = pod.metadata?.uid ?? '';
     const probes = this.#d.probes;
-    if (probes && !terminating) this.#probeRunningContainers(pod, observed);
+    if (probes && !terminating) this.#syncProbes(pod, observed);
     const status = generateAPIPodStatus({
       pod, observed, hostIP: this.#d.hostIP, now: new Date(this.#d.clock.now()), runtimeName: this.#d.runtimeName,
       reasons: terminating ? new Map() : this.#reasonsOf(uid),
@@ -267,14 +284,21 @@ export class PodSync {
     pod: WorkerPod, id: string, name: string, spec: DeepReadonly<Container> | undefined, gracePeriodSeconds: number,
     message?: string, events = true,
   ): Promise<void> {
-    if (events) this.#d.recorder.event(pod, 'Normal', 'Killing', message ?? `Stopping container ${name}`);
+    if (events) this.#containerEvent(pod, name, 'Normal', 'Killing', message ?? `Stopping container ${name}`);
     const started = this.#d.clock.now();
     const preStop = spec?.lifecycle?.preStop;
-    if (preStop && gracePeriodSeconds > 0) {
+    if (preStop && spec && gracePeriodSeconds > 0) {
       try {
-        await runHook(this.#d.runtime, id, preStop as never, { timeoutMs: gracePeriodSeconds * 1000, ...this.#podIPOf(pod) });
+        await runHook(this.#d.runtime, id, preStop as never, {
+          timeoutMs: gracePeriodSeconds * 1000, pod: pod as MutablePod, container: spec as Container, ...this.#podIPOf(pod),
+        });
       } catch (err) {
-        this.#d.recorder.event(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${errMessage(err)}`);
+        // Upstream only logs a preStop that outlived the grace period. The event leaves out
+        // the hook's message, which could carry secrets from the command line; the log has it.
+        this.#d.log.info({ pod: formatPod(pod), container: name, err: errMessage(err) }, 'preStop hook failed');
+        if (!(err instanceof HookTimeoutError)) {
+          this.#containerEvent(pod, name, 'Warning', FAILED_PRE_STOP_HOOK.reason, FAILED_PRE_STOP_HOOK.message);
+        }
       }
     }
     const elapsed = (this.#d.clock.now() - started) / 1000;
@@ -292,7 +316,7 @@ export class PodSync {
   async #startContainer(
     pod: WorkerPod, sandboxId: string, spec: DeepReadonly<Container>, start: ContainerToStart,
     previous: ObservedPod['containers'][number] | undefined, podIP: string | undefined, volumePaths: Map<string, string>,
-    isInit: boolean, reasons: Map<string, WaitingReason>, log: Logger,
+    isInit: boolean, reasons: Map<string, WaitingReason>, log: Logger, signal: AbortSignal,
   ): Promise<number | undefined> {
     const d = this.#d;
     const name = spec.name;
@@ -310,7 +334,7 @@ export class PodSync {
     } catch (err) {
       if (!(err instanceof CreateContainerConfigError)) throw err;
       reasons.set(name, { reason: 'CreateContainerConfigError', message: err.message });
-      d.recorder.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
+      this.#containerEvent(pod, name, 'Warning', 'Failed', `Error: ${err.message}`);
       return 2000;
     }
 
@@ -342,29 +366,34 @@ export class PodSync {
     } catch (err) {
       const reason = err instanceof ImageNotFoundError ? 'ErrImageNeverPull' : 'CreateContainerError';
       reasons.set(name, { reason, message: errMessage(err) });
-      d.recorder.event(pod, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
+      this.#containerEvent(pod, name, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
       return 2000;
     }
-    d.recorder.event(pod, 'Normal', 'Created', `Created container ${name}`);
+    this.#containerEvent(pod, name, 'Normal', 'Created', `Created container ${name}`);
     try {
       await d.runtime.startContainer(id);
     } catch (err) {
       reasons.set(name, { reason: 'RunContainerError', message: errMessage(err) });
-      d.recorder.event(pod, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
+      this.#containerEvent(pod, name, 'Warning', 'Failed', `Error: ${errMessage(err)}`);
       return 2000;
     }
     reasons.delete(name);
-    d.recorder.event(pod, 'Normal', 'Started', `Started container ${name}`);
+    this.#containerEvent(pod, name, 'Normal', 'Started', `Started container ${name}`);
     log.info({ container: name, id: id.slice(0, 12), attempt }, 'started container');
 
     const postStart = spec.lifecycle?.postStart;
     if (postStart) {
       try {
-        await runHook(d.runtime, id, postStart as never, { timeoutMs: this.#gracePeriod(pod) * 1000, ...(podIP ? { podIP } : {}) });
+        await runHook(d.runtime, id, postStart as never, {
+          timeoutMs: NO_HOOK_DEADLINE_MS, signal, pod: pod as MutablePod, container: spec as Container, ...(podIP ? { podIP } : {}),
+        });
       } catch (err) {
-        const msg = errMessage(err);
-        d.recorder.event(pod, 'Warning', 'FailedPostStartHook', msg);
-        await this.#killContainer(pod, id, name, spec, this.#gracePeriod(pod), `FailedPostStartHook`);
+        // The pod is being deleted: its termination kills the container, and the hook did not fail.
+        if (signal.aborted) return undefined;
+        // The waiting state carries the hook's message; the event does not (it could leak secrets).
+        reasons.set(name, { reason: POST_START_HOOK_ERROR_REASON, message: errMessage(err) });
+        this.#containerEvent(pod, name, 'Warning', FAILED_POST_START_HOOK.reason, FAILED_POST_START_HOOK.message);
+        await this.#killContainer(pod, id, name, spec, this.#gracePeriod(pod), FAILED_POST_START_HOOK.reason);
         return undefined;
       }
     }
@@ -373,10 +402,16 @@ export class PodSync {
   }
 
   /**
-   * Containers this kubelet did not start (adopted after a restart) still need their probes,
-   * or they would never be ready again; addContainer ignores ones it already has.
+   * Probes follow the running instances. A container with no running instance left stops
+   * being probed (its readiness must not outlive it). Containers this kubelet did not start
+   * (adopted after a restart) still need their probes, or they would never be ready again;
+   * addContainer ignores ones it already has.
    */
-  #probeRunningContainers(pod: WorkerPod, observed: ObservedPod): void {
+  #syncProbes(pod: WorkerPod, observed: ObservedPod): void {
+    const uid = pod.metadata?.uid ?? '';
+    for (const [name, instances] of containersByName(observed.containers)) {
+      if (!instances.some((c) => c.state === 'running')) this.#d.probes!.removeContainer(uid, name);
+    }
     const podIP = observed.sandboxes.find((s) => s.state === 'ready')?.ip;
     for (const c of observed.containers) {
       if (c.state !== 'running') continue;
@@ -397,11 +432,11 @@ export class PodSync {
       if (present) return true;
       const message = `Container image "${image}" is not present with pull policy of Never`;
       reasons.set(spec.name, { reason: 'ErrImageNeverPull', message });
-      d.recorder.event(pod, 'Warning', 'ErrImageNeverPull', message);
+      this.#containerEvent(pod, spec.name, 'Warning', 'ErrImageNeverPull', message);
       return 10_000;
     }
     if (present && policy === 'IfNotPresent') {
-      d.recorder.event(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      this.#containerEvent(pod, spec.name, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
       return true;
     }
     const key = `${pod.metadata?.uid ?? ''}_${image}`;
@@ -409,11 +444,11 @@ export class PodSync {
     if (this.#imageBackoff.isInBackOffSince(key, now)) {
       const message = `Back-off pulling image "${image}"`;
       reasons.set(spec.name, { reason: 'ImagePullBackOff', message });
-      d.recorder.event(pod, 'Normal', 'BackOff', message);
-      d.recorder.event(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+      this.#containerEvent(pod, spec.name, 'Normal', 'BackOff', message);
+      this.#containerEvent(pod, spec.name, 'Warning', 'Failed', 'Error: ImagePullBackOff');
       return Math.max(1000, this.#imageBackoff.get(key) / 2);
     }
-    d.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    this.#containerEvent(pod, spec.name, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const started = d.clock.now();
     try {
       await d.runtime.pullImage(image);
@@ -421,13 +456,13 @@ export class PodSync {
       this.#imageBackoff.next(key, now);
       const message = errMessage(err);
       reasons.set(spec.name, { reason: 'ErrImagePull', message });
-      d.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
-      d.recorder.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+      this.#containerEvent(pod, spec.name, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+      this.#containerEvent(pod, spec.name, 'Warning', 'Failed', 'Error: ErrImagePull');
       return 1000;
     }
     const secs = ((d.clock.now() - started) / 1000).toFixed(3);
     const size = (await d.runtime.imageStatus(image))?.sizeBytes ?? 0;
-    d.recorder.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${secs}s (${secs}s including waiting). Image size: ${size} bytes.`);
+    this.#containerEvent(pod, spec.name, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${secs}s (${secs}s including waiting). Image size: ${size} bytes.`);
     return true;
   }
 

@@ -107,10 +107,11 @@ async function main(): Promise<void> {
     pods.create(NS, pod('oom', [{ name: 'hog', image: 'busybox:1.35', command: ['awk', 'BEGIN { s = "x"; while (1) s = s s }'], resources: { limits: { memory: '24Mi' } } }], { restartPolicy: 'Never' })),
     pods.create(NS, pod('badimage', [{ name: 'c', image: '127.0.0.1:1/tskube-missing:1' }])),
     pods.create(NS, pod('nocm', [sh('c', 'sleep 3600', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'absent', key: 'k' } } }] })])),
+    pods.create(NS, pod('nomount', [sh('c', 'sleep 3600', { volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] })], { volumes: [{ name: 'cfg', configMap: { name: 'absent' } }] })),
     pods.create(NS, pod('graceful', [sh('c', 'trap "" TERM; while true; do sleep 1; done')], { terminationGracePeriodSeconds: 3 })),
   ]);
   started = Date.now();
-  t.equal(created.length, 8);
+  t.equal(created.length, 9);
   });
 
   await t.test('a pod goes Running with a pod IP, and its httpd answers there', async (t) => {
@@ -169,6 +170,27 @@ async function main(): Promise<void> {
     const p = await podUntil(client, NS, 'nocm', 'CreateContainerConfigError', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError');
     t.equal(p.status?.containerStatuses?.[0]?.state?.waiting?.message, 'configmap "absent" not found');
     t.equal(p.status?.phase, 'Pending');
+  });
+
+  await t.test('a missing configMap volume: FailedMount with the upstream message, still ContainerCreating', async (t) => {
+    const ev = await until('FailedMount', async () => (await events('nomount')).find((e) => e.reason === 'FailedMount'));
+    t.equal(ev.message, 'MountVolume.SetUp failed for volume "cfg" : configmap "absent" not found');
+    t.equal(ev.type, 'Warning');
+    const p = await podUntil(client, NS, 'nomount', 'a container status', (p) => (p.status?.containerStatuses?.length ?? 0) > 0);
+    t.equal(p.status?.phase, 'Pending');
+    t.equal(p.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'ContainerCreating');
+  });
+
+  await t.test('container events name the container in involvedObject.fieldPath', async (t) => {
+    const started = await until('three Started events', async () => {
+      const list = (await events('web')).filter((e) => e.reason === 'Started');
+      return list.length >= 3 ? list.map((e) => `${e.involvedObject.fieldPath ?? ''} ${e.message ?? ''}`).sort() : undefined;
+    });
+    t.same(started, [
+      'spec.containers{httpd} Started container httpd',
+      'spec.initContainers{init-a} Started container init-a',
+      'spec.initContainers{init-b} Started container init-b',
+    ]);
   });
 
   await t.test('an image that is absent and cannot be pulled: ErrImagePull, then ImagePullBackOff', async (t) => {

@@ -132,6 +132,15 @@ t.test('a liveness failure kills and restarts the running container', async (t) 
   t.same({ kill: steady.containersToKill, start: steady.containersToStart, killPod: steady.killPod }, { kill: [], start: [], killPod: false }, 'a healthy running pod needs nothing');
 });
 
+t.test('a startup probe failure names the startup probe in the Killing message', async (t) => {
+  const running = c('app', 'running');
+  const observed = { sandboxes: [sandbox()], containers: [running] };
+  let a = computePodActions({ pod: pod('Always'), observed, backoff: noBackoff, unhealthy: new Map([[running.id, 'startup' as const]]) });
+  t.same(a.containersToKill, [{ id: running.id, name: 'app', message: 'Container app failed startup probe, will be restarted' }]);
+  a = computePodActions({ pod: pod('Never'), observed, backoff: noBackoff, unhealthy: new Map([[running.id, 'liveness' as const]]) });
+  t.same(a.containersToKill.map((k) => k.message), ['Container app failed liveness probe']);
+});
+
 t.test('only the two newest instances of a container are kept', async (t) => {
   const old = [0, 1, 2, 3].map((attempt) => c('app', 'exited', { exitCode: 1, metadata: { name: 'app', attempt } }));
   const a = computePodActions({ pod: pod('Always'), observed: { sandboxes: [sandbox()], containers: old }, backoff: noBackoff });

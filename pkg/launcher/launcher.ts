@@ -43,6 +43,15 @@ export interface UpOptions {
   skipEnsureSystem?: boolean;
 }
 
+/**
+ * More flags for a component from the environment, e.g.
+ * TSKUBE_KUBE_CONTROLLER_MANAGER_ARGS="--node-monitor-grace-period=8s" (tests use short periods).
+ */
+export function extraArgs(component: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const value = env[`TSKUBE_${component.toUpperCase().replace(/-/g, '_')}_ARGS`];
+  return value ? value.split(/\s+/).filter(Boolean) : [];
+}
+
 export function nodeNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) => (i === 0 ? 'tskube-node' : `tskube-node-${i + 1}`));
 }
@@ -196,7 +205,7 @@ export async function up(opts: UpOptions): Promise<number> {
 
   const node = process.execPath;
   const spec = (name: string, main: string, args: string[], ready: () => Promise<boolean>, port?: number, stopTimeoutMs?: number): ComponentSpec => ({
-    name, command: node, args: [componentMain(main), ...args], logPath: stateDir.logPath(name), ready,
+    name, command: node, args: [componentMain(main), ...args, ...extraArgs(main)], logPath: stateDir.logPath(name), ready,
     ...(port !== undefined ? { port } : {}), ...(stopTimeoutMs !== undefined ? { stopTimeoutMs } : {}),
   });
 

@@ -46,6 +46,13 @@ export interface DockerRuntimeOptions {
 const SANDBOX_GRACE_SECONDS = 10;
 type Kind = 'sandbox' | 'container';
 
+/** A just-finished container killed by SIGKILL with a memory limit: possibly an OOM kill not yet recorded. */
+function mayStillBecomeOomKilled(c: DockerContainerInspect): boolean {
+  const st = c.State;
+  if (!st || st.Running || st.OOMKilled || st.ExitCode !== 137 || !c.HostConfig.Memory) return false;
+  return Date.now() - Date.parse(st.FinishedAt ?? '') < 2000;
+}
+
 export class DockerRuntime implements ContainerRuntime {
   readonly #client: DockerClient;
   readonly #nodeName: string;
@@ -177,7 +184,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async containerStatus(id: string): Promise<RuntimeContainerStatus> {
-    const c = await this.#inspectOwned(id, 'container');
+    let c = await this.#inspectOwned(id, 'container');
+    if (mayStillBecomeOomKilled(c)) {
+      // dockerd records OOMKilled from a separate OOM event that can land just after the exit.
+      await sleep(300);
+      c = await this.#inspectOwned(id, 'container');
+    }
     const image = await this.#client
       .call<DockerImageInspect>({ path: `/images/${c.Image}/json` })
       .catch(() => undefined);

@@ -4,7 +4,7 @@
 // renew for renewDeadline. Others take over once they have seen the same record unchanged
 // for leaseDuration (measured on their own clock, so clock skew between hosts doesn't matter).
 import type { Lease, LeaseSpec } from 'kubernetes-types/coordination/v1.js';
-import { isNotFound } from '../api/errors.js';
+import { isNotFound, isConflict } from '../api/errors.js';
 import { nowMicroTime } from '../api/meta.js';
 import { realClock, type Clock } from './clock.js';
 import type { RestClient, ResourceClient } from './rest-client.js';
@@ -100,14 +100,24 @@ export class LeaderElector {
         leaseTransitions: this.#observed?.leaseTransitions ?? 0,
       },
     };
-    try {
-      const updated = await this.#leases.update(this.#cfg.namespace, lease, { signal: AbortSignal.timeout(this.renewDeadlineMs) });
-      this.#observe(updated);
-      return true;
-    } catch (e) {
-      this.#error(e);
-      return false;
+    // A renewal cut short by the same abort may still have landed, moving the resourceVersion:
+    // on a conflict, read the lease again and release it if it is still ours.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const updated = await this.#leases.update(this.#cfg.namespace, lease, { signal: AbortSignal.timeout(this.renewDeadlineMs) });
+        this.#observe(updated);
+        return true;
+      } catch (e) {
+        if (!isConflict(e)) { this.#error(e); return false; }
+        try {
+          const current = await this.#leases.get(this.#cfg.namespace, this.#cfg.name);
+          if (current.spec?.holderIdentity !== this.identity) return false;
+          lease.metadata = { ...lease.metadata, resourceVersion: current.metadata?.resourceVersion ?? '' };
+          lease.spec = { ...lease.spec, leaseTransitions: current.spec?.leaseTransitions ?? 0 };
+        } catch (err) { this.#error(err); return false; }
+      }
     }
+    return false;
   }
 
   async #acquire(signal: AbortSignal): Promise<boolean> {

@@ -12,7 +12,7 @@ interface SchedulerProcess { name: string; proc: ChildProcess; lines: Record<str
 function startScheduler(name: string, master: string): SchedulerProcess {
   const proc = spawn(process.execPath, [
     SCHEDULER_MAIN, '--master', master, '--port', '0',
-    '--leader-elect-lease-duration', '4s', '--leader-elect-renew-deadline', '3s', '--leader-elect-retry-period', '500ms',
+    '--leader-elect-lease-duration', '10s', '--leader-elect-renew-deadline', '8s', '--leader-elect-retry-period', '1s',
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: Record<string, unknown>[] = [];
   let buf = '';
@@ -60,8 +60,8 @@ t.test('killing the active scheduler with a standby running: every pod is schedu
   await kill(active.proc, 'SIGKILL');
   const killedAt = Date.now();
   await creating;
-  await until('the standby leads', () => standby.leading(), 10_000);
-  t.ok(Date.now() - killedAt < 4000 + 2000, 'the standby took over within the lease duration (plus retries)');
+  await until('the standby leads', () => standby.leading(), 20_000);
+  t.ok(Date.now() - killedAt < 10_000 + 3000, 'the standby took over within the lease duration (plus retries)');
   await until('all pods bound', async () => (await boundCount()) === total, 30_000, 200);
 
   const { items } = await pods.list('default');

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../harness/free-port.js';
 import { withApiServer } from '../harness/components.js';
 import { percentile, type Figure } from './bench-report.js';
+import { DockerRuntime } from '../../pkg/kubelet/runtime/docker/docker-runtime.js';
 
 const SINGLE = 5;
 const BURST = 50;
@@ -68,6 +69,25 @@ async function deleteAll(api: string): Promise<void> {
   }
 }
 
+/**
+ * The same burst straight through the Docker Engine API (a sandbox and one container per pod,
+ * no kubelet, no apiserver): what this machine's Docker can do at best.
+ */
+async function dockerBaseline(count: number): Promise<number[]> {
+  const rt = new DockerRuntime({ nodeName: `bench-baseline-${process.pid}` });
+  const latencies = await Promise.all(Array.from({ length: count }, async (_, i) => {
+    const t0 = performance.now();
+    const uid = `baseline-${process.pid}-${i}`;
+    const sandbox = await rt.runSandbox({ metadata: { name: `b${i}`, namespace: 'bench', uid, attempt: 0 } });
+    const id = await rt.createContainer(sandbox, { metadata: { name: 'c', attempt: 0 }, image: 'busybox:1.35', command: ['sleep', '3600'] });
+    await rt.startContainer(id);
+    return performance.now() - t0;
+  }));
+  for (const s of await rt.listSandboxes()) await rt.removeSandbox(s.id);
+  await rt.close();
+  return latencies.sort((a, b) => a - b);
+}
+
 export async function runKubeletBench(): Promise<Figure[]> {
   return withApiServer(async ({ api, start }) => {
     const kubeletPort = await freePort();
@@ -83,10 +103,13 @@ export async function runKubeletBench(): Promise<Figure[]> {
     single.sort((a, b) => a - b);
     const burst = await startPods(api, Array.from({ length: BURST }, (_, i) => `burst-${i}`));
     await deleteAll(api);
+    const baseline = await dockerBaseline(BURST);
     return [
       { name: `one pod: create → Running, all containers started (p50 of ${SINGLE})`, value: percentile(single, 50), unit: 'ms', target: 'p50 < 1000 ms' },
       { name: `burst of ${BURST} pods on one node: p50`, value: percentile(burst, 50), unit: 'ms' },
       { name: `burst of ${BURST} pods on one node: p99`, value: percentile(burst, 99), unit: 'ms', target: 'p99 <= 5000 ms (Kubernetes pod startup SLO)' },
+      { name: `baseline: ${BURST} sandbox+container pairs straight through the Docker API: p50`, value: percentile(baseline, 50), unit: 'ms' },
+      { name: `baseline: ${BURST} sandbox+container pairs straight through the Docker API: p99`, value: percentile(baseline, 99), unit: 'ms', note: `kubelet burst p99 / Docker baseline p99 = ${(percentile(burst, 99) / percentile(baseline, 99)).toFixed(2)}` },
     ];
   });
 }

@@ -59,13 +59,19 @@ async function startPods(api: string, names: string[]): Promise<number[]> {
   return names.map((n) => running.get(n)! - created.get(n)!).sort((a, b) => a - b);
 }
 
+/** Deletes the bench pods and waits until the kubelet has removed their containers too. */
 async function deleteAll(api: string): Promise<void> {
   await fetch(`${api}/api/v1/namespaces/default/pods?labelSelector=bench%3Dstartup`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gracePeriodSeconds: 0 }) });
+  const node = new DockerRuntime({ nodeName: NODE });
   const deadline = Date.now() + 120_000;
-  for (;;) {
-    const list = await (await fetch(`${api}/api/v1/namespaces/default/pods?labelSelector=bench%3Dstartup`)).json() as { items: unknown[] };
-    if (!list.items.length || Date.now() > deadline) return;
-    await sleep(250);
+  try {
+    for (;;) {
+      const list = await (await fetch(`${api}/api/v1/namespaces/default/pods?labelSelector=bench%3Dstartup`)).json() as { items: unknown[] };
+      if ((!list.items.length && (await node.listSandboxes()).length === 0) || Date.now() > deadline) return;
+      await sleep(250);
+    }
+  } finally {
+    await node.close();
   }
 }
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../harness/free-port.js';
 import { requireDocker } from '../../harness/docker.js';
+import { until as waitUntil } from '../../harness/until.js';
 
 const run = promisify(execFile);
 const TSKUBE = fileURLToPath(new URL('../../../cmd/tskube/main.js', import.meta.url));
@@ -59,15 +60,9 @@ if (await requireDocker(t)) {
   };
   const pods = async (selector: string, ns = 'default'): Promise<PodJson[]> =>
     (JSON.parse(await kubectl('get', 'pods', '-n', ns, '-l', selector, '-o', 'json')) as { items: PodJson[] }).items;
-  const until = async <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await check().catch(() => undefined);
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(500);
-    }
-  };
+  // kubectl may fail while the cluster settles (a node stopping, a restart): that is "not yet".
+  const until = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000) =>
+    waitUntil(what, () => check().catch(() => undefined), timeoutMs, 500) as Promise<T>;
   const runningReady = (list: PodJson[]) => list.filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running' && p.status.containerStatuses?.every((c) => c.ready));
   const docker = async (...args: string[]) => (await run('docker', args)).stdout.trim();
 

@@ -10,16 +10,11 @@ import { isConflict } from '../../../pkg/api/errors.js';
 import { InformerFactory } from '../../../pkg/client/informer-factory.js';
 import { RestClient } from '../../../pkg/client/rest-client.js';
 import { markPodsReady } from './mark-pods-ready.js';
+import { until as untilTrue } from '../../harness/until.js';
 
 const KCM_MAIN = fileURLToPath(new URL('../../../cmd/kube-controller-manager/main.js', import.meta.url));
 
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => untilTrue(what, cond, ms);
 
 const etcd = await testEtcd(t);
 const api = await startApiServer(etcd, uniquePrefix('kcm'));

@@ -14,14 +14,9 @@ import { newControllerContext } from '../../../pkg/controller/controller-context
 import { DeploymentController } from '../../../pkg/controller/deployment/deployment-controller.js';
 import { ReplicaSetController } from '../../../pkg/controller/replicaset/replica-set-controller.js';
 import { markPodsReady } from './mark-pods-ready.js';
+import { until as untilTrue } from '../../harness/until.js';
 
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 30_000) => untilTrue(what, cond, ms);
 
 const etcd = await testEtcd(t);
 const api = await startInProcessApiServer(etcd, uniquePrefix('deploy'));

@@ -15,14 +15,9 @@ import { InformerFactory } from '../../../pkg/client/informer-factory.js';
 import { RestClient } from '../../../pkg/client/rest-client.js';
 import { newControllerContext } from '../../../pkg/controller/controller-context.js';
 import { GarbageCollector } from '../../../pkg/controller/garbagecollector/garbage-collector.js';
+import { until as untilTrue } from '../../harness/until.js';
 
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000) => untilTrue(what, cond, ms);
 
 const etcd = await testEtcd(t);
 const api = await startInProcessApiServer(etcd, uniquePrefix('gc'));

@@ -13,14 +13,9 @@ import { RestClient } from '../../../pkg/client/rest-client.js';
 import { newControllerContext } from '../../../pkg/controller/controller-context.js';
 import { NodeLifecycleController } from '../../../pkg/controller/nodelifecycle/node-lifecycle-controller.js';
 import { TaintEvictionController } from '../../../pkg/controller/nodelifecycle/taint-eviction-controller.js';
+import { until as untilTrue } from '../../harness/until.js';
 
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000) => untilTrue(what, cond, ms);
 
 const GRACE_MS = 2_000;
 const etcd = await testEtcd(t);

@@ -1,0 +1,13 @@
+/**
+ * Polls `check` until it returns a truthy value, and returns that value; fails with what was
+ * awaited after timeoutMs. Tests wait for states this way, never with fixed sleeps.
+ */
+export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 25): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

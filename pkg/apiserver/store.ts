@@ -204,12 +204,11 @@ export class Store {
     const items: KubeObject[] = [];
     let revision = opts.revision;
     let startAfter = opts.startAfter;
-    const filtered = !!filter;
     for (;;) {
       const want = opts.limit ? Math.max(opts.limit - items.length, 0) : 0;
       let page;
       try {
-        page = await this.#storage.list<KubeObject>(prefix, { revision, limit: want ? Math.max(want, filtered ? want : 0) : 0, ...(startAfter ? { startAfter } : {}) });
+        page = await this.#storage.list<KubeObject>(prefix, { revision, limit: want, ...(startAfter ? { startAfter } : {}) });
       } catch (e) {
         throw listError(e, opts.startAfter !== undefined);
       }

@@ -20,6 +20,14 @@ export interface ApiServerProcess {
   restart(): Promise<void>;
 }
 
+/** Sends a signal and waits for the process to exit (at once if it already has). */
+export async function killAndWait(p: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill(signal);
+  await exited;
+}
+
 export async function startApiServer(etcd: string, prefix: string): Promise<ApiServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -39,13 +47,7 @@ export async function startApiServer(etcd: string, prefix: string): Promise<ApiS
   const handle: ApiServerProcess = {
     url,
     process: await launch(),
-    async kill(signal = 'SIGKILL') {
-      const p = handle.process;
-      if (p.exitCode !== null || p.signalCode !== null) return;
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill(signal);
-      await exited;
-    },
+    kill: (signal: NodeJS.Signals = 'SIGKILL') => killAndWait(handle.process, signal),
     async restart() { await handle.kill(); handle.process = await launch(); },
   };
   return handle;

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { RestClient } from '../../../pkg/client/rest-client.js';
+import { untilDefined as until } from '../../harness/until.js';
+import { killAndWait } from '../../harness/apiserver.js';
 
 export const KUBELET_MAIN = fileURLToPath(new URL('../../../cmd/kubelet/main.js', import.meta.url));
 
@@ -29,13 +31,7 @@ export async function startKubelet(args: string[]): Promise<KubeletProcess> {
   const handle: KubeletProcess = {
     process: launch(),
     logs: () => output,
-    async kill(signal = 'SIGKILL') {
-      const p = handle.process;
-      if (p.exitCode !== null || p.signalCode !== null) return;
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill(signal);
-      await exited;
-    },
+    kill: (signal: NodeJS.Signals = 'SIGKILL') => killAndWait(handle.process, signal),
     async restart() {
       await handle.kill();
       handle.process = launch();
@@ -44,21 +40,7 @@ export async function startKubelet(args: string[]): Promise<KubeletProcess> {
   return handle;
 }
 
-/** Polls fn until it returns something other than undefined; throws with the last error at the deadline. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000, periodMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(periodMs);
-  }
-}
+export { until };
 
 /** Waits until the pod satisfies pred; returns it. */
 export function podUntil(client: RestClient, ns: string, name: string, what: string, pred: (p: Pod) => boolean, timeoutMs = 30_000): Promise<Pod> {

@@ -13,6 +13,7 @@ import {
   SandboxNotFoundError,
 } from '../../../pkg/kubelet/runtime/runtime-errors.js';
 import { freePort } from '../../harness/free-port.js';
+import { untilDefined } from '../../harness/until.js';
 
 const BUSYBOX = 'busybox:1.35';
 const run = `${process.pid}-${Date.now().toString(36)}`;
@@ -37,20 +38,7 @@ async function startPod(container: Omit<ContainerConfig, 'metadata' | 'image'> &
   return { sandboxId, id };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(50);
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000) => untilDefined(what, fn, timeoutMs, 50);
 
 async function exited(id: string): Promise<RuntimeContainerStatus> {
   return until(`container ${id} to exit`, async () => {

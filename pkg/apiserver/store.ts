@@ -34,8 +34,8 @@ export interface ListResult {
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
-  /** The items already serialised (lists served from the watch cache). */
-  json?: string[];
+  /** The items already serialised, joined by commas in chunks: what the list body holds. */
+  json?: Buffer[];
 }
 
 /** A list of serialised objects; `items` parses them only for callers that need objects. */
@@ -46,9 +46,26 @@ function listError(e: unknown, isContinue: boolean): unknown {
     : errors.expired(`The resourceVersion for the provided list is too old.`);
 }
 
-function jsonList(json: string[], resourceVersion: string): ListResult {
+function jsonList(json: Buffer[], resourceVersion: string): ListResult {
   let items: KubeObject[] | undefined;
-  return { json, resourceVersion, get items() { return (items ??= json.map((s) => JSON.parse(s) as KubeObject)); } };
+  return { json, resourceVersion, get items() { return (items ??= JSON.parse(`[${json.join(',')}]`) as KubeObject[]); } };
+}
+
+/**
+ * Serialised objects joined by commas into one buffer, without first building a string as
+ * large as the list (which would stay in V8's large-object space until a full GC).
+ */
+function joinJson(items: string[]): Buffer[] {
+  if (!items.length) return [];
+  let size = items.length - 1;
+  for (const s of items) size += Buffer.byteLength(s);
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const s of items) {
+    if (at) at += out.write(',', at);
+    at += out.write(s, at);
+  }
+  return [out];
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -182,7 +199,7 @@ export class Store {
     const fromCache = !q.continue && (rv === '0' || (rv !== '' && match !== 'Exact' && !(match === '' && q.limit)));
     if (fromCache) {
       const { items, revision } = await this.cache.list(filter, Number(rv));
-      return jsonList(items, String(revision));
+      return jsonList(joinJson(items), String(revision));
     }
     if (name !== undefined && (!this.info.namespaced || namespace) && !q.continue) {
       const revision = rv ? Number(rv) : 0;
@@ -238,7 +255,7 @@ export class Store {
       throw listError(e, opts.startAfter !== undefined);
     }
     const revision = opts.revision || page.revision;
-    const out = jsonList(page.items, String(revision));
+    const out = jsonList(page.chunks, String(revision));
     if (page.lastKey && opts.limit) {
       out.continue = encodeContinue(revision, page.lastKey, prefix);
       if (page.remaining !== undefined) out.remainingItemCount = page.remaining;

@@ -2,7 +2,7 @@
 import { Etcd3, type IKeyValue, type IRangeResponse, type IWatchResponse } from 'etcd3';
 import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError,
-  type ListOptions, type ListResult, type Storage, type StorageEvent, type Stored,
+  type JsonListResult, type ListOptions, type ListResult, type Storage, type StorageEvent, type Stored,
 } from './storage.js';
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
@@ -34,17 +34,48 @@ function encode(obj: Stored): Buffer {
   try { return enc(JSON.stringify({ metadata: obj.metadata, ...obj })); } finally { if (rv !== undefined) obj.metadata!.resourceVersion = rv; }
 }
 
-const METADATA_FIRST = '{"metadata":{';
+const METADATA_FIRST = Buffer.from('{"metadata":{');
+const CLOSE_BRACE = 0x7d;
+const COMMA = 0x2c;
 
-/** The stored JSON with its resourceVersion, spliced in when the layout allows it. */
-function jsonWithRevision(kv: IKeyValue): string {
-  const text = kv.value.toString('utf8');
-  if (text.startsWith(METADATA_FIRST)) {
-    const rest = text.slice(METADATA_FIRST.length);
-    return `${METADATA_FIRST}"resourceVersion":"${kv.mod_revision}"${rest.startsWith('}') ? '' : ','}${rest}`;
+/**
+ * The stored JSON of each object with its resourceVersion spliced in (when the layout allows
+ * it), joined by commas, as bytes: no object is decoded or parsed.
+ */
+function joinWithRevisions(kvs: IKeyValue[]): Buffer {
+  // Sized first and filled in place: one allocation per page, no buffer per object.
+  const heads: string[] = [];
+  const rests: (Buffer | undefined)[] = [];
+  let size = Math.max(kvs.length - 1, 0);
+  for (const kv of kvs) {
+    const v = kv.value;
+    if (v.length > METADATA_FIRST.length && v.subarray(0, METADATA_FIRST.length).equals(METADATA_FIRST)) {
+      const rest = v.subarray(METADATA_FIRST.length);
+      heads.push(`{"metadata":{"resourceVersion":"${kv.mod_revision}"${rest[0] === CLOSE_BRACE ? '' : ','}`);
+      rests.push(rest);
+      size += rest.length;
+    } else {
+      heads.push(JSON.stringify(decode(kv)));
+      rests.push(undefined);
+    }
+    size += Buffer.byteLength(heads[heads.length - 1]!);
   }
-  return JSON.stringify(decode(kv));
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < kvs.length; i++) {
+    if (i) out[at++] = COMMA;
+    at += out.write(heads[i]!, at);
+    at += rests[i]?.copy(out, at) ?? 0;
+  }
+  return out;
 }
+
+/**
+ * A list without a limit is read in pages of this many keys, all at one revision: etcd then
+ * serves the next page while this process decodes the last one, and no single gRPC message
+ * (and buffer) holds the whole prefix.
+ */
+const LIST_PAGE = 1000;
 
 export class EtcdStorage implements Storage {
   readonly #client: Etcd3;
@@ -63,11 +94,48 @@ export class EtcdStorage implements Storage {
   }
 
   async list<T extends Stored>(prefix: string, opts: ListOptions = {}): Promise<ListResult<T>> {
-    return page(await this.#range(prefix, opts), (kv) => decode<T>(kv));
+    const items: T[] = [];
+    const end = await this.#readPages(prefix, opts, (kvs) => { for (const kv of kvs) items.push(decode<T>(kv)); });
+    return { items, ...end };
   }
 
-  async listJson(prefix: string, opts: ListOptions = {}): Promise<ListResult<string>> {
-    return page(await this.#range(prefix, opts), jsonWithRevision);
+  async listJson(prefix: string, opts: ListOptions = {}): Promise<JsonListResult> {
+    const chunks: Buffer[] = [];
+    let count = 0;
+    const end = await this.#readPages(prefix, opts, (kvs) => {
+      if (!kvs.length) return;
+      chunks.push(joinWithRevisions(kvs));
+      count += kvs.length;
+    });
+    return { chunks, count, ...end };
+  }
+
+  /**
+   * Hands the range to onPage page by page. With a limit that is one read; without one, every
+   * page is read at the first page's revision, the next one asked for before this one is
+   * handed on. The revision returned is the snapshot's (etcd's header carries its newest).
+   */
+  async #readPages(prefix: string, opts: ListOptions, onPage: (kvs: IKeyValue[]) => void): Promise<Omit<ListResult<never>, 'items'>> {
+    if (opts.limit) {
+      const res = await this.#range(prefix, opts);
+      onPage(res.kvs);
+      const out: Omit<ListResult<never>, 'items'> = { revision: opts.revision || Number(res.header.revision) };
+      if (res.more) {
+        out.lastKey = lastKeyOf(res);
+        out.remaining = Number(res.count) - res.kvs.length;
+      }
+      return out;
+    }
+    let res = await this.#range(prefix, { ...opts, limit: LIST_PAGE });
+    const revision = opts.revision || Number(res.header.revision);
+    for (;;) {
+      const next = res.more ? this.#range(prefix, { revision, limit: LIST_PAGE, startAfter: lastKeyOf(res) }) : undefined;
+      // Awaited below; the handler only keeps a throwing onPage from leaving it unhandled.
+      next?.catch(() => undefined);
+      onPage(res.kvs);
+      if (!next) return { revision };
+      res = await next;
+    }
   }
 
   async #range(prefix: string, opts: ListOptions) {
@@ -203,13 +271,8 @@ export class EtcdStorage implements Storage {
   async close(): Promise<void> { this.#client.close(); }
 }
 
-function page<I>(res: IRangeResponse, item: (kv: IKeyValue) => I): ListResult<I> {
-  const out: ListResult<I> = { items: res.kvs.map(item), revision: Number(res.header.revision) };
-  if (res.more) {
-    out.lastKey = res.kvs[res.kvs.length - 1]!.key.toString('utf8');
-    out.remaining = Number(res.count) - res.kvs.length;
-  }
-  return out;
+function lastKeyOf(res: IRangeResponse): string {
+  return res.kvs[res.kvs.length - 1]!.key.toString('utf8');
 }
 
 function mapCompacted(e: unknown, revision: number): unknown {

@@ -19,6 +19,17 @@ export interface ListResult<T> {
   remaining?: number;
 }
 
+/** Objects as JSON bytes, resourceVersion included, joined by commas: ready to go into a list body. */
+export interface JsonListResult {
+  /** One chunk per etcd page read, none empty. */
+  chunks: Buffer[];
+  count: number;
+  revision: number;
+  /** Key of the last item when more items remain (only with a limit). */
+  lastKey?: string;
+  remaining?: number;
+}
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface StorageEvent<T> {
   type: WatchEventType;
@@ -31,8 +42,8 @@ export interface StorageEvent<T> {
 export interface Storage {
   get<T extends Stored>(key: string): Promise<T | undefined>;
   list<T extends Stored>(prefix: string, opts?: ListOptions): Promise<ListResult<T>>;
-  /** The same, with each object as JSON text (resourceVersion included), not parsed. */
-  listJson(prefix: string, opts?: ListOptions): Promise<ListResult<string>>;
+  /** The same as JSON bytes, not parsed: what a list without selectors sends. */
+  listJson(prefix: string, opts?: ListOptions): Promise<JsonListResult>;
   count(prefix: string): Promise<number>;
   /** Throws KeyExistsError. */
   create<T extends Stored>(key: string, obj: T): Promise<T>;

@@ -1,6 +1,7 @@
 // Every /api and /apis resource request: verbs on collections and objects, watch, and the
 // generic subresources (status, scale). Kind-specific subresources live in subresources.ts.
 import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors } from '../../api/errors.js';
@@ -87,9 +88,9 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
         if (list.continue) metadata['continue'] = list.continue;
         if (list.remainingItemCount !== undefined) metadata['remainingItemCount'] = list.remainingItemCount;
         if (list.json) {
-          // Served from the watch cache: the items are already JSON, so they are joined, not re-serialised.
+          // The items are already JSON (from the watch cache or etcd): written as they are, not re-serialised.
           const head = `{"kind":"${store.info.kind}List","apiVersion":"${store.apiVersion}","metadata":${JSON.stringify(metadata)},"items":[`;
-          return reply.code(200).header('content-type', 'application/json').send(Buffer.from(`${head}${list.json.join(',')}]}`));
+          return sendChunks(reply, 200, [Buffer.from(head), ...joined(list.json), LIST_END]);
         }
         return sendJson(reply, 200, { kind: `${store.info.kind}List`, apiVersion: store.apiVersion, metadata, items: list.items });
       }
@@ -224,6 +225,21 @@ export function sendJsonAs(reply: FastifyReply, code: number, contentType: strin
 
 export function sendJson(reply: FastifyReply, code: number, body: unknown): FastifyReply {
   return sendJsonAs(reply, code, 'application/json', body);
+}
+
+const LIST_END = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
+/** Comma-joined chunks of items, joined by commas themselves. */
+function joined(chunks: Buffer[]): Buffer[] {
+  return chunks.flatMap((c, i) => (i ? [COMMA, c] : [c]));
+}
+
+/** JSON already serialised in pieces, written piece by piece rather than copied into one buffer. */
+function sendChunks(reply: FastifyReply, code: number, chunks: Buffer[]): FastifyReply {
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  return reply.code(code).header('content-type', 'application/json').header('content-length', length)
+    .send(Readable.from(chunks, { objectMode: false }));
 }
 
 function sendTable(reply: FastifyReply, table: unknown, code = 200): FastifyReply {

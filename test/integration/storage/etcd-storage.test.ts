@@ -54,8 +54,34 @@ t.test('etcd storage', async (t) => {
     await storage.update<Obj>(`${jp}b`, { ...b, n: 2 }, Number(b.metadata.resourceVersion));
     const parsed = await storage.list<Obj>(jp);
     const json = await storage.listJson(jp);
-    t.same(json.items.map((s) => JSON.parse(s) as unknown), parsed.items);
+    t.same(JSON.parse(`[${json.chunks.join(',')}]`) as unknown, parsed.items);
+    t.equal(json.count, 2);
     t.equal(json.revision, parsed.revision);
+  });
+
+  await t.test('a list without a limit reads every page at one revision', async (t) => {
+    const bp = `${p}/big/`;
+    const name = (i: number) => String(i).padStart(4, '0');
+    // More than two of the storage's 1,000-key pages.
+    for (let i = 0; i < 2100; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => storage.create<Obj>(`${bp}${name(i + j)}`, { metadata: { name: name(i + j) } })));
+    }
+    const snapshot = await storage.currentRevision();
+    await storage.create<Obj>(`${bp}9999`, { metadata: { name: '9999' } });
+    await storage.delete<Obj>(`${bp}0000`);
+    const old = await storage.list<Obj>(bp, { revision: snapshot });
+    t.equal(old.items.length, 2100, 'the snapshot, not what came after it');
+    t.same(old.items.map((o) => o.metadata.name), Array.from({ length: 2100 }, (_, i) => name(i)), 'in key order, each key once');
+    t.equal(old.revision, snapshot);
+    t.equal(old.lastKey, undefined);
+    const json = await storage.listJson(bp, { revision: snapshot });
+    t.equal(json.count, 2100);
+    t.equal(json.chunks.length, 3, 'one chunk per page');
+    t.same((JSON.parse(`[${json.chunks.join(',')}]`) as Obj[]).map((o) => o.metadata.name), old.items.map((o) => o.metadata.name));
+    const now = await storage.list<Obj>(bp);
+    t.equal(now.items.length, 2100);
+    t.equal(now.items[0]!.metadata.name, '0001');
+    t.equal(now.items.at(-1)!.metadata.name, '9999');
   });
 
   await t.test('watch delivers every change in order, deletes with the last state', async (t) => {

@@ -17,6 +17,7 @@ import { NodeLease } from './node-lease.js';
 import { initialNode, nodeCapacity, nodeStatus, type NodeConfig } from './node-status.js';
 import { PodWorkers } from './pod-workers.js';
 import { ProbeManager } from './probes/probe-manager.js';
+import { InstrumentedRuntime } from './runtime/instrumented-runtime.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import { KubeletServer } from './server/kubelet-server.js';
 import { StatusManager } from './status-manager.js';
@@ -60,6 +61,8 @@ export class Kubelet {
   readonly #o: KubeletOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
+  /** opts.runtime, counted for /metrics; everything here goes through it. */
+  readonly #runtime: InstrumentedRuntime;
   readonly #pods = new Map<string, DeepReadonly<Pod>>();
   /** UIDs admitted (or found running) by this process. */
   readonly #admitted = new Set<string>();
@@ -80,6 +83,7 @@ export class Kubelet {
     this.#o = opts;
     this.#log = opts.log;
     this.#clock = opts.clock ?? realClock;
+    this.#runtime = new InstrumentedRuntime(opts.runtime);
   }
 
   get nodeName(): string { return this.#o.nodeName; }
@@ -87,20 +91,20 @@ export class Kubelet {
   /** Runs until signal aborts, then stops without touching the pods. */
   async run(signal: AbortSignal): Promise<void> {
     const o = this.#o;
-    const version = await this.#retry(signal, 'runtime version', () => o.runtime.version());
+    const version = await this.#retry(signal, 'runtime version', () => this.#runtime.version());
     this.#runtimeVersion = `${version.runtimeName}://${version.runtimeVersion}`;
 
     this.#recorder = new EventRecorder(o.client, { component: 'kubelet', host: o.nodeName, clock: this.#clock });
     this.#statusManager = new StatusManager({ client: o.client, log: this.#log, clock: this.#clock });
     const probes = o.probes === false ? undefined : new ProbeManager({
-      runtime: o.runtime, clock: this.#clock, log: this.#log, recorder: this.#recorder,
+      runtime: this.#runtime, clock: this.#clock, log: this.#log, recorder: this.#recorder,
       onLivenessFailure: (uid, name, probe) => { this.#podSync.markUnhealthy(uid, name, probe); this.#resync(uid); },
       onChange: (uid) => this.#resync(uid),
     });
     const volumes = o.volumes === false ? undefined : new VolumeManager({ rootDir: o.rootDir, client: o.client, log: this.#log });
     this.#probes = probes;
     this.#podSync = new PodSync({
-      runtime: o.runtime, runtimeName: version.runtimeName, client: o.client, recorder: this.#recorder, log: this.#log,
+      runtime: this.#runtime, runtimeName: version.runtimeName, client: o.client, recorder: this.#recorder, log: this.#log,
       clock: this.#clock, nodeName: o.nodeName, hostIP: o.address, statusManager: this.#statusManager,
       probes, volumes, allocatable: () => this.#allocatable(),
     });
@@ -110,7 +114,7 @@ export class Kubelet {
     let server: KubeletServer | undefined;
     if (o.serve !== false) {
       server = new KubeletServer({
-        runtime: o.runtime, address: o.address, port: o.port, log: this.#log,
+        runtime: this.#runtime, address: o.address, port: o.port, log: this.#log,
         findContainer: (ns, name, container, previous) => this.#findContainer(ns, name, container, previous),
         metricsText: async () => this.#metricsText(),
       });
@@ -248,7 +252,7 @@ export class Kubelet {
   }
 
   async #relist(): Promise<void> {
-    const rt = this.#o.runtime;
+    const rt = this.#runtime;
     const [sandboxes, containers] = await Promise.all([rt.listSandboxes(), rt.listContainers()]);
     const prints = new Map<string, string[]>();
     for (const s of sandboxes) (prints.get(s.metadata.uid) ?? prints.set(s.metadata.uid, []).get(s.metadata.uid))?.push(`s:${s.id}:${s.state}`);
@@ -299,6 +303,7 @@ export class Kubelet {
       '# HELP kubelet_running_pods [ALPHA] Number of pods that have a running pod sandbox',
       '# TYPE kubelet_running_pods gauge',
       `kubelet_running_pods ${running}`,
+      this.#runtime.metricsText(),
       '',
     ].join('\n');
   }
@@ -328,7 +333,7 @@ export class Kubelet {
   }
 
   async #updateNodeStatus(signal: AbortSignal): Promise<void> {
-    const images = await this.#o.runtime.listImages().catch(() => []);
+    const images = await this.#runtime.listImages().catch(() => []);
     const status = nodeStatus({
       config: this.#config, containerRuntimeVersion: this.#runtimeVersion, images,
       now: new Date(this.#clock.now()), previous: this.#nodeStatus,

@@ -75,6 +75,25 @@ async function deleteAll(api: string): Promise<void> {
   }
 }
 
+/** kubelet_runtime_operations_total from the kubelet's /metrics, by operation_type. */
+async function runtimeOperations(kubelet: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${kubelet}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^kubelet_runtime_operations_total\{operation_type="([^"]+)"\} (\d+)$/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}
+
+/** Runtime calls made between two readings, per pod: lists and statuses (the chatter), and all of them. */
+function callsPerPod(before: Map<string, number>, after: Map<string, number>, pods: number): { listAndStatus: number; all: number; detail: string } {
+  const delta = [...after].map(([op, n]) => [op, n - (before.get(op) ?? 0)] as const).filter(([, n]) => n > 0);
+  const sum = (ops: (op: string) => boolean) => delta.filter(([op]) => ops(op)).reduce((acc, [, n]) => acc + n, 0) / pods;
+  return {
+    listAndStatus: sum((op) => /^list_|_status$/.test(op)),
+    all: sum(() => true),
+    detail: delta.map(([op, n]) => `${op} ${(n / pods).toFixed(1)}`).join(', '),
+  };
+}
+
 /**
  * The same burst straight through the Docker Engine API (a sandbox and one container per pod,
  * no kubelet, no apiserver): what this machine's Docker can do at best.
@@ -107,13 +126,17 @@ export async function runKubeletBench(): Promise<Figure[]> {
       await deleteAll(api);
     }
     single.sort((a, b) => a - b);
+    const kubelet = `http://127.0.0.1:${kubeletPort}`;
+    const before = await runtimeOperations(kubelet);
     const burst = await startPods(api, Array.from({ length: BURST }, (_, i) => `burst-${i}`));
+    const calls = callsPerPod(before, await runtimeOperations(kubelet), BURST);
     await deleteAll(api);
     const baseline = await dockerBaseline(BURST);
     return [
       { name: `one pod: create → Running, all containers started (p50 of ${SINGLE})`, value: percentile(single, 50), unit: 'ms', target: 'p50 < 1000 ms' },
       { name: `burst of ${BURST} pods on one node: p50`, value: percentile(burst, 50), unit: 'ms' },
       { name: `burst of ${BURST} pods on one node: p99`, value: percentile(burst, 99), unit: 'ms', target: 'p99 <= 5000 ms (Kubernetes pod startup SLO)' },
+      { name: `burst: runtime list+status calls per pod until all Running`, value: calls.listAndStatus, unit: 'calls', note: `(all runtime calls: ${calls.all.toFixed(1)} per pod: ${calls.detail})` },
       { name: `baseline: ${BURST} sandbox+container pairs straight through the Docker API: p50`, value: percentile(baseline, 50), unit: 'ms' },
       { name: `baseline: ${BURST} sandbox+container pairs straight through the Docker API: p99`, value: percentile(baseline, 99), unit: 'ms', note: `kubelet burst p99 / Docker baseline p99 = ${(percentile(burst, 99) / percentile(baseline, 99)).toFixed(2)}` },
     ];

@@ -17,6 +17,7 @@ import { bool, dryRun, fieldValidation, int, listQuery, str, type Query } from '
 import { negotiate, TABLE_CONTENT_TYPE, type Encoding } from './response.js';
 import { serveWatch, validateWatchOptions } from './watch-handler.js';
 import { handleSubresource } from './subresources.js';
+import { memoryReclaimer } from '../memory-reclaimer.js';
 
 export interface HandlerContext {
   stores: Stores;
@@ -238,6 +239,7 @@ function joined(chunks: Buffer[]): Buffer[] {
 /** JSON already serialised in pieces, written piece by piece rather than copied into one buffer. */
 function sendChunks(reply: FastifyReply, code: number, chunks: Buffer[]): FastifyReply {
   const length = chunks.reduce((n, c) => n + c.length, 0);
+  reply.raw.once('finish', () => memoryReclaimer.responseSent(length));
   return reply.code(code).header('content-type', 'application/json').header('content-length', length)
     .send(Readable.from(chunks, { objectMode: false }));
 }

@@ -65,8 +65,10 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
     void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(new StatusError(404, 'NotFound', 'the server could not find the requested resource').status));
   });
 
+  // The route parses each request's path already; the metrics hook reuses that.
+  const parsedPaths = new WeakMap<FastifyRequest, ReturnType<typeof parsePath>>();
   app.addHook('onResponse', (req, reply, done) => {
-    const path = parsePath(req.url);
+    const path = parsedPaths.get(req) ?? parsePath(req.url);
     if (path.kind === 'resource') {
       const p = path.path;
       const verb = requestVerb(req.method, p.name !== undefined, bool(req.query as Query, 'watch'));
@@ -79,6 +81,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
 
   const resourceRoute = async (req: FastifyRequest, reply: FastifyReply) => {
     const parsed = parsePath(req.url);
+    parsedPaths.set(req, parsed);
     switch (parsed.kind) {
       case 'resource': return handleResource(req, reply, parsed.path, ctx);
       case 'groupVersion': {

@@ -7,6 +7,7 @@ import type { Storage } from '../storage/storage.js';
 import { Store } from './store.js';
 import type { SchemaRegistry } from './validation.js';
 import type { StrategyContext, StrategyFor } from './strategy.js';
+import type { CachedObject } from './watch-cache.js';
 
 /** How long after this server deleted a namespace its admission reads it from etcd. */
 const FORCE_LIVE_LOOKUP_MS = 30_000;
@@ -49,6 +50,8 @@ export class Stores {
 
   all(): Store[] { return [...this.#byPath.values()]; }
 
+  readonly #phaseOf = new WeakMap<CachedObject, 'Active' | 'Terminating'>();
+
   async #namespacePhase(ns: string): Promise<'Active' | 'Terminating' | undefined> {
     const store = this.preferred('', 'namespaces')!;
     // The cache answers almost always; a namespace created a moment ago may not be in it yet,
@@ -57,9 +60,18 @@ export class Stores {
     const expiry = this.#recentlyDeleted.get(ns);
     const live = expiry !== undefined && expiry > Date.now();
     if (expiry !== undefined && !live) this.#recentlyDeleted.delete(ns);
-    let obj: KubeObject | undefined = live ? undefined : await store.cache.peek(store.key('', ns));
-    if (!obj) { try { obj = await store.get('', ns); } catch { return undefined; } }
-    const phase = (obj['status'] as { phase?: string } | undefined)?.phase;
-    return phase === 'Terminating' || obj.metadata?.deletionTimestamp ? 'Terminating' : 'Active';
+    const entry = live ? undefined : await store.cache.peek(store.key('', ns));
+    if (entry) {
+      // Every create in a namespace asks: parse each version of the namespace once, not each time.
+      let phase = this.#phaseOf.get(entry);
+      if (!phase) this.#phaseOf.set(entry, (phase = phaseOf(JSON.parse(entry.json) as KubeObject)));
+      return phase;
+    }
+    try { return phaseOf(await store.get('', ns)); } catch { return undefined; }
   }
+}
+
+function phaseOf(ns: KubeObject): 'Active' | 'Terminating' {
+  const phase = (ns['status'] as { phase?: string } | undefined)?.phase;
+  return phase === 'Terminating' || ns.metadata?.deletionTimestamp ? 'Terminating' : 'Active';
 }

@@ -80,14 +80,14 @@ export class SchemaRegistry {
   unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
     const name = this.definitionName(group, version, kind);
     const out: string[] = [];
-    if (name) this.walkUnknown(obj, { $ref: REF_PREFIX + name }, '', (path) => out.push(path));
+    if (name && isObject(obj)) this.walkUnknown(obj, { $ref: REF_PREFIX + name }, '', (path) => out.push(path));
     return out;
   }
 
   /** Drops unknown fields in place, as decoding into the Go type does. */
   prune(group: string, version: string, kind: string, obj: unknown): void {
     const name = this.definitionName(group, version, kind);
-    if (name) this.walkUnknown(obj, { $ref: REF_PREFIX + name }, '', (_path, parent, key) => { delete parent[key]; });
+    if (name && isObject(obj)) this.walkUnknown(obj, { $ref: REF_PREFIX + name }, '', (_path, parent, key) => { delete parent[key]; });
   }
 
   private resolve(schema: JsonSchema): JsonSchema {
@@ -100,24 +100,23 @@ export class SchemaRegistry {
     return s;
   }
 
-  private walkUnknown(value: unknown, schema: JsonSchema, path: string,
+  private walkUnknown(value: object, schema: JsonSchema, path: string,
     onUnknown: (path: string, parent: Record<string, unknown>, key: string) => void): void {
-    if (value === null || typeof value !== 'object') return;
     const s = this.resolve(schema);
+    // Scalars hold no unknown fields: only paths into nested objects are built (every request walks this).
     if (Array.isArray(value)) {
-      if (s.items) value.forEach((item, i) => this.walkUnknown(item, s.items!, `${path}[${i}]`, onUnknown));
+      if (s.items) value.forEach((item, i) => { if (isObject(item)) this.walkUnknown(item, s.items!, `${path}[${i}]`, onUnknown); });
       return;
     }
     const obj = value as Record<string, unknown>;
     if (s.properties) {
       for (const key of Object.keys(obj)) {
         const prop = s.properties[key];
-        const child = path ? `${path}.${key}` : key;
-        if (prop) this.walkUnknown(obj[key], prop, child, onUnknown);
-        else onUnknown(child, obj, key);
+        if (!prop) onUnknown(path ? `${path}.${key}` : key, obj, key);
+        else if (isObject(obj[key])) this.walkUnknown(obj[key], prop, path ? `${path}.${key}` : key, onUnknown);
       }
     } else if (s.additionalProperties) {
-      for (const key of Object.keys(obj)) this.walkUnknown(obj[key], s.additionalProperties, `${path}[${key}]`, onUnknown);
+      for (const key of Object.keys(obj)) if (isObject(obj[key])) this.walkUnknown(obj[key], s.additionalProperties, `${path}[${key}]`, onUnknown);
     }
     // type: object with neither (RawExtension, FieldsV1) holds anything.
   }
@@ -218,4 +217,8 @@ function goType(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
   return typeof v;
+}
+
+function isObject(v: unknown): v is object {
+  return v !== null && typeof v === 'object';
 }

@@ -181,11 +181,10 @@ export class WatchCache {
     }
   }
 
-  /** The cached object at key, if the cache has seen it. */
-  async peek(key: string): Promise<KubeObject | undefined> {
+  /** The cached entry at key, if the cache has seen it; the same entry until the object changes. */
+  async peek(key: string): Promise<CachedObject | undefined> {
     await this.ready();
-    const entry = this.#objects.get(key);
-    return entry ? JSON.parse(entry.json) as KubeObject : undefined;
+    return this.#objects.get(key);
   }
 
   /** A snapshot of the current objects matching the filter (as JSON, in key order), and its revision. */

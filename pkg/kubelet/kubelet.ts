@@ -3,6 +3,7 @@
 // to its pod worker, relists the runtime every second (PLEG) to notice containers that exited,
 // and removes containers of pods that no longer exist. Stopping it leaves the pods running;
 // a new kubelet adopts them.
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Node, NodeStatus, Pod, PodStatus, Taint } from 'kubernetes-types/core/v1.js';
 import { isAlreadyExists, isNotFound } from '../api/errors.js';
@@ -18,10 +19,10 @@ import { initialNode, nodeCapacity, nodeStatus, type NodeConfig } from './node-s
 import { PodWorkers } from './pod-workers.js';
 import { ProbeManager } from './probes/probe-manager.js';
 import { InstrumentedRuntime } from './runtime/instrumented-runtime.js';
-import type { ContainerRuntime } from './runtime/runtime.js';
+import type { ContainerRuntime, PodSandbox, RuntimeContainer } from './runtime/runtime.js';
 import { KubeletServer } from './server/kubelet-server.js';
 import { StatusManager } from './status-manager.js';
-import { PodSync } from './sync-pod.js';
+import { PodSync, runtimeState } from './sync-pod.js';
 import { VolumeManager } from './volumes/volume-manager.js';
 
 export interface KubeletOptions {
@@ -140,7 +141,7 @@ export class Kubelet {
     this.#informer = factory.informer('pods', { fieldSelector: `spec.nodeName=${o.nodeName}` });
     this.#informer.addEventHandler({
       add: (pod) => this.#handlePod(pod),
-      update: (_old, pod) => this.#handlePod(pod),
+      update: (old, pod) => this.#handlePod(pod, old),
       delete: (obj) => this.#handleDelete(obj instanceof DeletedFinalStateUnknown ? obj.obj : obj),
     });
     factory.start(signal);
@@ -165,10 +166,16 @@ export class Kubelet {
 
   // ---- pods ----
 
-  #handlePod(pod: DeepReadonly<Pod>): void {
+  #handlePod(pod: DeepReadonly<Pod>, old?: DeepReadonly<Pod>): void {
     const uid = pod.metadata?.uid ?? '';
     this.#pods.set(uid, pod);
     if (this.#rejected.has(uid)) return;
+    if (old && this.#workers.isKnown(uid) && !needsSync(old, pod)) {
+      // A reconcile, not an update (config.go checkAndUpdatePod): most are our own status
+      // writes coming back, and syncing on each one made every pod sync several times more.
+      this.#workers.setPod(pod);
+      return;
+    }
     if (pod.metadata?.deletionTimestamp) {
       // The probe workers read deletionTimestamp from their copy: liveness stops restarting
       // a container that is being terminated anyway.
@@ -254,13 +261,16 @@ export class Kubelet {
   async #relist(): Promise<void> {
     const rt = this.#runtime;
     const [sandboxes, containers] = await Promise.all([rt.listSandboxes(), rt.listContainers()]);
-    const prints = new Map<string, string[]>();
-    for (const s of sandboxes) (prints.get(s.metadata.uid) ?? prints.set(s.metadata.uid, []).get(s.metadata.uid))?.push(`s:${s.id}:${s.state}`);
-    for (const c of containers) (prints.get(c.pod.uid) ?? prints.set(c.pod.uid, []).get(c.pod.uid))?.push(`c:${c.id}:${c.state}`);
+    const byPod = new Map<string, { sandboxes: PodSandbox[]; containers: RuntimeContainer[] }>();
+    const of = (uid: string) => byPod.get(uid) ?? byPod.set(uid, { sandboxes: [], containers: [] }).get(uid)!;
+    for (const s of sandboxes) of(s.metadata.uid).sandboxes.push(s);
+    for (const c of containers) of(c.pod.uid).containers.push(c);
     const next = new Map<string, string>();
-    for (const [uid, parts] of prints) next.set(uid, parts.sort().join(','));
+    for (const [uid, listed] of byPod) next.set(uid, runtimeState(listed.sandboxes, listed.containers));
     for (const [uid, print] of next) {
-      if (this.#lastRelist.get(uid) !== print) this.#resync(uid);
+      // A change the pod worker has seen already needs no sync: mostly the sandbox and
+      // containers its own sync just started, which its last observe found.
+      if (this.#lastRelist.get(uid) !== print && this.#podSync.lastSeen(uid) !== print) this.#resync(uid);
       if (!this.#pods.has(uid) && !this.#workers.isKnown(uid)) {
         // Containers of a pod that no longer exists (deleted while we were down): remove them.
         this.#log.info({ podUid: uid }, 'removing containers of a pod that no longer exists');
@@ -290,8 +300,9 @@ export class Kubelet {
   async #findContainer(namespace: string, name: string, container: string, previous: boolean): Promise<string | undefined> {
     const pod = [...this.#pods.values()].find((p) => p.metadata?.namespace === namespace && p.metadata.name === name);
     if (!pod?.metadata?.uid) return undefined;
-    const observed = await this.#podSync.observe(pod.metadata.uid);
-    const instances = observed.containers
+    // A list is all it takes; observe is the pod worker's (the relist trusts what it saw).
+    const containers = await this.#runtime.listContainers({ podUid: pod.metadata.uid });
+    const instances = containers
       .filter((c) => c.metadata.name === container)
       .sort((a, b) => b.metadata.attempt - a.metadata.attempt);
     return instances[previous ? 1 : 0]?.id;
@@ -372,6 +383,22 @@ export class Kubelet {
       }
     }
   }
+}
+
+/**
+ * Whether a pod update changes what the kubelet does (config.go podsDifferSemantically): spec,
+ * labels, annotations or deletion. Status alone does not, with one exception
+ * (NeedToReconcilePodReadiness): conditions named by readiness gates are written by others
+ * and feed the Ready condition the kubelet computes.
+ */
+export function needsSync(old: DeepReadonly<Pod>, pod: DeepReadonly<Pod>): boolean {
+  const a = old.metadata;
+  const b = pod.metadata;
+  if (!isDeepStrictEqual(old.spec, pod.spec) || !isDeepStrictEqual(a?.labels ?? {}, b?.labels ?? {})
+    || !isDeepStrictEqual(a?.annotations ?? {}, b?.annotations ?? {}) || a?.deletionTimestamp !== b?.deletionTimestamp
+    || a?.deletionGracePeriodSeconds !== b?.deletionGracePeriodSeconds) return true;
+  const gate = (p: DeepReadonly<Pod>, type: string) => p.status?.conditions?.find((c) => c.type === type)?.status;
+  return pod.spec?.readinessGates?.some((g) => gate(old, g.conditionType) !== gate(pod, g.conditionType)) ?? false;
 }
 
 /** The pod's effective requests: the larger of its containers' sum and its largest init container, plus overhead. */

@@ -12,6 +12,13 @@ export interface WaitingReason { reason: string; message: string }
 
 export interface PodStatusInput {
   pod: ReadonlyPod;
+  /**
+   * The status the kubelet computed last (its status manager's), when it has one: the pod's
+   * own may not carry our last write back yet (kubelet_pods.go reads the status manager's
+   * too). Phase, startTime and the kubelet's conditions carry over from it; conditions other
+   * components own come from the pod.
+   */
+  previous?: PodStatus | DeepReadonly<PodStatus>;
   observed: ObservedPod;
   /** The node's IP: hostIP, and podIP of hostNetwork pods. */
   hostIP: string;
@@ -206,13 +213,14 @@ function withTransitionTimes(conditions: PodCondition[], old: Status, now: Date)
 
 export function generateAPIPodStatus(input: PodStatusInput): PodStatus {
   const { pod, observed } = input;
-  const old = pod.status as Status;
+  const old: Status = input.previous ?? pod.status;
   const byName = containersByName(observed.containers);
   const initStatuses = containerStatuses(input, pod.spec?.initContainers ?? [], true, byName);
   const statuses = containerStatuses(input, pod.spec?.containers ?? [], false, byName);
   let phase: string = getPhase(pod, initStatuses, statuses);
   // A terminal phase never changes again (the apiserver refuses it too).
-  if (old?.phase === 'Failed' || old?.phase === 'Succeeded') phase = old.phase;
+  const terminal = [old?.phase, pod.status?.phase].find((p) => p === 'Failed' || p === 'Succeeded');
+  if (terminal) phase = terminal;
 
   const sandbox = sortedSandboxes(observed.sandboxes)[0];
   const hostNetwork = pod.spec?.hostNetwork === true;
@@ -221,12 +229,18 @@ export function generateAPIPodStatus(input: PodStatusInput): PodStatus {
 
   const initialized = initializedCondition(pod, initStatuses, phase);
   const containersReady = containersReadyCondition(pod, statuses, phase);
-  const others = (old?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)).map((c) => structuredClone(c) as PodCondition);
-  if (!others.some((c) => c.type === 'PodScheduled')) others.unshift({ ...condition('PodScheduled', true), lastProbeTime: null, lastTransitionTime: rfc3339(input.now) } as unknown as PodCondition);
+  const others = (pod.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)).map((c) => structuredClone(c) as PodCondition);
+  if (!others.some((c) => c.type === 'PodScheduled')) {
+    // No scheduler set it (spec.nodeName was given): ours, with the time we first said so.
+    const ours = old?.conditions?.find((c) => c.type === 'PodScheduled');
+    others.unshift(ours ? structuredClone(ours) as PodCondition
+      : { ...condition('PodScheduled', true), lastProbeTime: null, lastTransitionTime: rfc3339(input.now) } as unknown as PodCondition);
+  }
   const ready = readyCondition(pod, containersReady, others);
   const conditions = withTransitionTimes([
     condition('PodReadyToStartContainers', sandboxReady), initialized, ready, containersReady,
   ], old, input.now);
+  const qosClass = pod.status?.qosClass ?? old?.qosClass;
   const status: PodStatus = {
     phase,
     conditions: [...conditions, ...others],
@@ -236,7 +250,7 @@ export function generateAPIPodStatus(input: PodStatusInput): PodStatus {
     startTime: old?.startTime ?? rfc3339(input.now),
     ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: statuses,
-    ...(old?.qosClass ? { qosClass: old.qosClass } : {}),
+    ...(qosClass ? { qosClass } : {}),
   };
   return status;
 }

@@ -86,6 +86,15 @@ export class PodWorkers {
     this.#wake(w);
   }
 
+  /**
+   * A newer object of a pod whose change needs no sync (only its status changed): the
+   * worker's next sync, whatever wakes it, reads this one. Nothing is woken.
+   */
+  setPod(pod: WorkerPod): void {
+    const w = this.#workers.get(pod.metadata?.uid ?? '');
+    if (w) w.pod = pod;
+  }
+
   isTerminating(uid: string): boolean {
     const w = this.#workers.get(uid);
     return w !== undefined && w.kill !== undefined;

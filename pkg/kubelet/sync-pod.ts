@@ -10,7 +10,7 @@
 //   8. compute the status and hand it to the status manager
 // Any step may fail; the error lands in the reason cache and the next sync carries on.
 import type { Logger } from 'pino';
-import type { Container, ConfigMap, Pod, Secret } from 'kubernetes-types/core/v1.js';
+import type { Container, ConfigMap, Pod, PodStatus, Secret } from 'kubernetes-types/core/v1.js';
 import { isNotFound } from '../api/errors.js';
 import type { Clock } from '../client/clock.js';
 import type { EventRecorder, EventType } from '../client/event-recorder.js';
@@ -22,14 +22,16 @@ import {
   FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK, HookTimeoutError, POST_START_HOOK_ERROR_REASON, runHook,
 } from './lifecycle/hooks.js';
 import {
-  backoffKey, computePodActions, containersByName, formatPod, type ContainerToStart, type ObservedPod, type UnhealthyProbe,
+  backoffKey, computePodActions, containersByName, formatPod, type ContainerToStart, type ObservedPod, type PodActions,
+  type UnhealthyProbe,
 } from './plan.js';
 import { generateAPIPodStatus, type WaitingReason } from './pod-status.js';
 import type { SyncResult, WorkerPod } from './pod-workers.js';
 import type { ProbeManager } from './probes/probe-manager.js';
 import { containerResources } from './runtime/container-resources.js';
 import type {
-  ContainerConfig, ContainerRuntime, ContainerSecurityContext, Mount, PodSandboxConfig, PortMapping,
+  ContainerConfig, ContainerRuntime, ContainerSecurityContext, Mount, PodSandbox, PodSandboxConfig, PodSandboxStatus, PortMapping,
+  RuntimeContainer, RuntimeContainerStatus,
 } from './runtime/runtime.js';
 import { ContainerNotFoundError, ImageNotFoundError, SandboxNotFoundError } from './runtime/runtime-errors.js';
 import type { StatusManager } from './status-manager.js';
@@ -73,6 +75,12 @@ export class PodSync {
   readonly #unhealthy = new Map<string, Map<string, UnhealthyProbe>>();
   /** uid → what the runtime held at the last sync (for the probe callbacks and the server). */
   readonly observed = new Map<string, ObservedPod>();
+  /** uid → the statuses its last observe got, with the state each had in the list (see observe). */
+  readonly #statuses = new Map<string, { sandboxes: Map<string, Listed<PodSandboxStatus>>; containers: Map<string, Listed<RuntimeContainerStatus>> }>();
+  /** uid → runtimeState of what its last observe listed. */
+  readonly #listed = new Map<string, string>();
+  /** uid → runtimeState of what its worker last planned on (see lastSeen). */
+  readonly #lastSeen = new Map<string, string>();
 
   constructor(deps: PodSyncDeps) {
     this.#d = deps;
@@ -89,14 +97,42 @@ export class PodSync {
     byId.set(running.id, probe);
   }
 
+  /**
+   * What the runtime holds for the pod: a list of its sandboxes and one of its containers, and
+   * the status of each. A status is fetched again only when the state in the list changed
+   * since the last observe: a sandbox's or container's status changes only with its state (a
+   * running one's never change, an exited one's are final), so every sync of a pod that
+   * did not change would otherwise inspect all of it for nothing.
+   */
   async observe(uid: string): Promise<ObservedPod> {
     const rt = this.#d.runtime;
     const [sandboxes, containers] = await Promise.all([rt.listSandboxes({ podUid: uid }), rt.listContainers({ podUid: uid })]);
-    const sandboxStatuses = (await Promise.all(sandboxes.map((s) => rt.sandboxStatus(s.id).catch(ignoreGone)))).filter(isDefined);
-    const statuses = (await Promise.all(containers.map((c) => rt.containerStatus(c.id).catch(ignoreGone)))).filter(isDefined);
+    const last = this.#statuses.get(uid);
+    const next = { sandboxes: new Map<string, Listed<PodSandboxStatus>>(), containers: new Map<string, Listed<RuntimeContainerStatus>>() };
+    const [sandboxStatuses, statuses] = await Promise.all([
+      statusesOf(sandboxes, last?.sandboxes, next.sandboxes, (id) => rt.sandboxStatus(id)),
+      statusesOf(containers, last?.containers, next.containers, (id) => rt.containerStatus(id)),
+    ]);
+    this.#statuses.set(uid, next);
+    this.#listed.set(uid, runtimeState(sandboxes, containers));
     const observed = { sandboxes: sandboxStatuses, containers: statuses };
     this.observed.set(uid, observed);
     return observed;
+  }
+
+  /**
+   * runtimeState of what the pod worker last planned on: a relist that finds the same has
+   * nothing new for it. The observe after starting containers counts when planning on it
+   * would do nothing more; one that finds a container already exited does not, so the relist
+   * still syncs the pod to restart it.
+   */
+  lastSeen(uid: string): string | undefined {
+    return this.#lastSeen.get(uid);
+  }
+
+  #planOn(uid: string): void {
+    const listed = this.#listed.get(uid);
+    if (listed !== undefined) this.#lastSeen.set(uid, listed);
   }
 
   async syncPod(pod: WorkerPod, signal: AbortSignal): Promise<SyncResult> {
@@ -107,11 +143,11 @@ export class PodSync {
     const requeue = (ms: number) => { requeueAfterMs = Math.max(100, Math.min(requeueAfterMs ?? Infinity, ms)); };
 
     let observed = await this.observe(uid);
-    // A pod the kubelet already reported terminal only needs its leftovers stopped.
-    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-    if (terminal) {
-      await this.#killPod(pod, observed, 0, false);
-      this.#setStatus(pod, await this.observe(uid));
+    this.#planOn(uid);
+    // A pod the kubelet already found terminal only needs its leftovers stopped. The status
+    // manager has our latest word on that; the pod's own status may not carry it back yet.
+    if (isTerminal(this.#d.statusManager.getPodStatus(uid)?.phase) || isTerminal(pod.status?.phase)) {
+      await this.#stopLeftovers(pod, observed);
       return {};
     }
 
@@ -149,7 +185,13 @@ export class PodSync {
         this.#setStatus(pod, observed);
         return { requeueAfterMs: 2000 };
       }
-      observed = await this.observe(uid);
+      // Only the new sandbox changed (its IP is the pod's): its status is all there is to
+      // learn, no need to list the pod again.
+      const sandbox = await this.#d.runtime.sandboxStatus(sandboxId).catch(ignoreGone);
+      if (sandbox) {
+        observed = { ...observed, sandboxes: [sandbox, ...observed.sandboxes] };
+        this.#statuses.get(uid)?.sandboxes.set(sandbox.id, { listed: sandbox.state, status: sandbox });
+      }
     }
 
     for (const kill of actions.containersToKill) {
@@ -178,12 +220,27 @@ export class PodSync {
         const retryMs = await this.#startContainer(pod, sandboxId, spec, start, byName.get(start.name)?.[0], podIP, volumePaths, isInit, reasons, log, signal);
         if (retryMs !== undefined) requeue(retryMs);
       }
-      if (starts.length) observed = await this.observe(uid);
+      if (starts.length) {
+        observed = await this.observe(uid);
+        if (isSettled(computePodActions({ pod, observed, backoff: this.backoff, unhealthy: this.#unhealthy.get(uid) ?? new Map() }))) this.#planOn(uid);
+      }
     }
 
-    this.#setStatus(pod, observed);
+    const status = this.#setStatus(pod, observed);
     this.#d.onSynced?.(pod, observed);
+    // It just finished (restartPolicy Never or OnFailure): stop its sandbox now, as the
+    // next sync of a terminal pod would.
+    if (isTerminal(status.phase) && isRunning(observed)) await this.#stopLeftovers(pod, observed);
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  }
+
+  /** A terminal pod: stops whatever still runs (its sandbox, mostly) and reports what is left. */
+  async #stopLeftovers(pod: WorkerPod, observed: ObservedPod): Promise<void> {
+    if (isRunning(observed)) {
+      await this.#killPod(pod, observed, 0, false);
+      observed = await this.observe(pod.metadata?.uid ?? '');
+    }
+    this.#setStatus(pod, observed);
   }
 
   async syncTerminatingPod(pod: WorkerPod, gracePeriodSeconds: number): Promise<void> {
@@ -191,7 +248,7 @@ export class PodSync {
     const observed = await this.observe(uid);
     await this.#killPod(pod, observed, gracePeriodSeconds, true);
     this.#d.probes?.removePod(uid);
-    const after = await this.observe(uid);
+    const after = isRunning(observed) ? await this.observe(uid) : observed;
     this.#setStatus(pod, after, true);
     await this.#d.statusManager.flush(uid);
   }
@@ -227,6 +284,9 @@ export class PodSync {
     this.#reasons.delete(uid);
     this.#unhealthy.delete(uid);
     this.observed.delete(uid);
+    this.#statuses.delete(uid);
+    this.#listed.delete(uid);
+    this.#lastSeen.delete(uid);
     this.#d.statusManager.removePod(uid);
     this.#d.probes?.removePod(uid);
   }
@@ -248,12 +308,13 @@ export class PodSync {
     this.#d.recorder.event(pod, type, reason, message, { fieldPath });
   }
 
-  #setStatus(pod: WorkerPod, observed: ObservedPod, terminating = false): void {
+  #setStatus(pod: WorkerPod, observed: ObservedPod, terminating = false): PodStatus {
     const uid = pod.metadata?.uid ?? '';
     const probes = this.#d.probes;
     if (probes && !terminating) this.#syncProbes(pod, observed);
+    const previous = this.#d.statusManager.getPodStatus(uid);
     const status = generateAPIPodStatus({
-      pod, observed, hostIP: this.#d.hostIP, now: new Date(this.#d.clock.now()), runtimeName: this.#d.runtimeName,
+      pod, ...(previous ? { previous } : {}), observed, hostIP: this.#d.hostIP, now: new Date(this.#d.clock.now()), runtimeName: this.#d.runtimeName,
       reasons: terminating ? new Map() : this.#reasonsOf(uid),
       ...(probes ? {
         isReady: (name: string) => probes.isReady(uid, name),
@@ -269,6 +330,7 @@ export class PodSync {
       }
     }
     this.#d.statusManager.setPodStatus(pod, status);
+    return status;
   }
 
   /** Stops the pod's running containers (preStop hooks first) and then its sandboxes. */
@@ -525,6 +587,47 @@ function ignoreGone(err: unknown): undefined {
 
 function isDefined<T>(v: T | undefined): v is T {
   return v !== undefined;
+}
+
+function isTerminal(phase: string | undefined): boolean {
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** Nothing for a sync to do (nor to wait for). */
+function isSettled(a: PodActions): boolean {
+  return !a.killPod && !a.createSandbox && !a.nextInitContainer && !a.containersToStart.length && !a.containersToKill.length
+    && !a.backedOff.length && !a.containersToRemove.length;
+}
+
+/** What #killPod would stop: running or created containers, ready sandboxes. */
+function isRunning(observed: ObservedPod): boolean {
+  return observed.containers.some((c) => c.state === 'running' || c.state === 'created') || observed.sandboxes.some((s) => s.state === 'ready');
+}
+
+/** A status and the state its sandbox or container had in the list it was fetched after. */
+interface Listed<T> { listed: string; status: T }
+
+/**
+ * The statuses of listed sandboxes or containers, reusing last's where the listed state is
+ * the same. Not for `created` ones: a failed start leaves a container created, with an error
+ * only its status shows. Ones gone by the time they are asked about are left out.
+ */
+async function statusesOf<T>(
+  listed: readonly { id: string; state: string }[], last: Map<string, Listed<T>> | undefined, next: Map<string, Listed<T>>,
+  fetch: (id: string) => Promise<T>,
+): Promise<T[]> {
+  const statuses = await Promise.all(listed.map(async ({ id, state }) => {
+    const known = last?.get(id);
+    const status = known && known.listed === state && state !== 'created' ? known.status : await fetch(id).catch(ignoreGone);
+    if (status !== undefined) next.set(id, { listed: state, status });
+    return status;
+  }));
+  return statuses.filter(isDefined);
+}
+
+/** A pod's sandboxes and containers with their listed states, as one string to compare (the relist's record of a pod). */
+export function runtimeState(sandboxes: readonly PodSandbox[], containers: readonly RuntimeContainer[]): string {
+  return [...sandboxes.map((s) => `s:${s.id}:${s.state}`), ...containers.map((c) => `c:${c.id}:${c.state}`)].sort().join(',');
 }
 
 function errMessage(err: unknown): string {

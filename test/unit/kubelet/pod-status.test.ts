@@ -117,3 +117,23 @@ t.test('transition times carry over while a condition keeps its status; terminal
   const failed: Pod = { ...never, status: { ...never.status, phase: 'Failed' } };
   t.equal(status(failed, [c('app', 'exited', 0)]).phase, 'Failed');
 });
+
+t.test('the status the kubelet computed last is the previous one, even before the pod carries it back', async (t) => {
+  const p = pod('Never');
+  delete p.status?.conditions;
+  const running = c('app', 'running');
+  const first = status(p, [running]);
+  const later = new Date(NOW.getTime() + 60_000);
+  // The pod object is still the one from before our write: startTime, transition times and
+  // our own PodScheduled come from the previous status, not from now.
+  const again = generateAPIPodStatus({ pod: p, previous: first, observed: { sandboxes: [sandbox], containers: [running] }, hostIP: '127.0.0.1', now: later, runtimeName: 'docker' });
+  t.same(again, first);
+  // A terminal phase we reported stays, whatever the pod object says yet.
+  const failed = { ...first, phase: 'Failed' };
+  const after = generateAPIPodStatus({ pod: p, previous: failed, observed: { sandboxes: [sandbox], containers: [running] }, hostIP: '127.0.0.1', now: later, runtimeName: 'docker' });
+  t.equal(after.phase, 'Failed');
+  // Conditions other components own still come from the pod.
+  const gated: Pod = { ...p, status: { ...p.status, conditions: [{ type: 'example.com/gate', status: 'True' }] } };
+  const withGate = generateAPIPodStatus({ pod: gated, previous: first, observed: { sandboxes: [sandbox], containers: [running] }, hostIP: '127.0.0.1', now: later, runtimeName: 'docker' });
+  t.ok(withGate.conditions?.some((x) => x.type === 'example.com/gate' && x.status === 'True'));
+});

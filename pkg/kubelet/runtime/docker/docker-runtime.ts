@@ -17,7 +17,7 @@ import {
 import * as L from '../runtime-labels.js';
 import { DockerApiError, DockerClient, DEFAULT_DOCKER_SOCKET } from './docker-client.js';
 import {
-  containerName, dockerContainerConfig, dockerSandboxConfig, sandboxName,
+  containerName, dockerContainerConfig, dockerSandboxConfig, sandboxName, type SandboxInfo,
 } from './docker-container-config.js';
 import { toContainerStatus, toRuntimeContainer, toSandbox, toSandboxStatus } from './docker-container-status.js';
 import type {
@@ -63,6 +63,14 @@ export class DockerRuntime implements ContainerRuntime {
   readonly #init: boolean;
   readonly #pullTimeoutMs: number;
   #network: Promise<void> | undefined;
+  /**
+   * What createContainer needs of this node's sandboxes (full id, labels, cgroup parent), kept
+   * from runSandbox or an inspect until removeSandbox. None of it ever changes, and inspecting
+   * the sandbox again for every container competes with the creates of a burst.
+   */
+  readonly #sandboxInfo = new Map<string, SandboxInfo>();
+  /** Containers createContainer made and startContainer has not started: they are ours without an inspect. */
+  readonly #created = new Set<string>();
 
   constructor(options: DockerRuntimeOptions) {
     this.#client = new DockerClient(options.socketPath ?? DEFAULT_DOCKER_SOCKET);
@@ -110,6 +118,7 @@ export class DockerRuntime implements ContainerRuntime {
       await this.#removeForce(id);
       throw toRuntimeError(err);
     }
+    this.#sandboxInfo.set(id, { id, labels: body.Labels, ...(body.HostConfig.CgroupParent ? { cgroupParent: body.HostConfig.CgroupParent } : {}) });
     return id;
   }
 
@@ -122,9 +131,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async removeSandbox(id: string): Promise<void> {
+    this.#sandboxInfo.delete(id);
     const sandbox = await this.#inspectOwned(id, 'sandbox').catch(ignoreNotFound);
     if (!sandbox) return;
+    this.#sandboxInfo.delete(sandbox.Id);
     const containers = await this.listContainers({ sandboxId: sandbox.Id });
+    for (const c of containers) this.#created.delete(c.id);
     await Promise.all(containers.map((c) => this.#removeForce(c.id)));
     await this.#removeForce(sandbox.Id);
   }
@@ -137,27 +149,25 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async sandboxStatus(id: string): Promise<PodSandboxStatus> {
-    return toSandboxStatus(await this.#inspectOwned(id, 'sandbox'), this.#networkName);
+    return toSandboxStatus(await this.#inspectSandbox(id), this.#networkName);
   }
 
   // ---- containers ----
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
-    const sandbox = await this.#inspectOwned(sandboxId, 'sandbox');
-    const body = dockerContainerConfig(config, {
-      id: sandbox.Id,
-      labels: sandbox.Config.Labels ?? {},
-      ...(sandbox.HostConfig.CgroupParent ? { cgroupParent: sandbox.HostConfig.CgroupParent } : {}),
-    }, { nodeName: this.#nodeName, clusterId: this.#clusterId, init: this.#init });
+    const sandbox = this.#sandboxInfo.get(sandboxId) ?? sandboxInfo(await this.#inspectSandbox(sandboxId));
+    const body = dockerContainerConfig(config, sandbox, { nodeName: this.#nodeName, clusterId: this.#clusterId, init: this.#init });
     const labels = body.Labels;
     const pod = {
       name: labels[L.LABEL_POD_NAME] ?? '', namespace: labels[L.LABEL_POD_NAMESPACE] ?? '', uid: labels[L.LABEL_POD_UID] ?? '',
     };
-    return this.#create(containerName(config.metadata, pod), body);
+    const id = await this.#create(containerName(config.metadata, pod), body);
+    this.#created.add(id);
+    return id;
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.#inspectOwned(id, 'container');
+    if (!this.#created.delete(id)) await this.#inspectOwned(id, 'container');
     try {
       await this.#client.call({ method: 'POST', path: `/containers/${id}/start` });
     } catch (err) {
@@ -171,6 +181,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async removeContainer(id: string): Promise<void> {
+    this.#created.delete(id);
     const c = await this.#inspectOwned(id, 'container').catch(ignoreNotFound);
     if (c) await this.#removeForce(c.Id);
   }
@@ -391,6 +402,18 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
+  /** Inspects a sandbox, and keeps what createContainer needs of it. */
+  async #inspectSandbox(id: string): Promise<DockerContainerInspect> {
+    try {
+      const sandbox = await this.#inspectOwned(id, 'sandbox');
+      this.#sandboxInfo.set(sandbox.Id, sandboxInfo(sandbox));
+      return sandbox;
+    } catch (err) {
+      if (err instanceof SandboxNotFoundError) this.#sandboxInfo.delete(id);
+      throw err;
+    }
+  }
+
   /** Inspects a container, treating anything not this node's (or of the wrong kind) as absent. */
   async #inspectOwned(id: string, kind: Kind): Promise<DockerContainerInspect> {
     const notFound = kind === 'sandbox' ? new SandboxNotFoundError(id) : new ContainerNotFoundError(id);
@@ -449,6 +472,14 @@ interface DockerStats {
   read: string;
   cpu_stats?: { cpu_usage?: { total_usage?: number } };
   memory_stats?: { usage?: number; stats?: Record<string, number> };
+}
+
+function sandboxInfo(sandbox: DockerContainerInspect): SandboxInfo {
+  return {
+    id: sandbox.Id,
+    labels: sandbox.Config.Labels ?? {},
+    ...(sandbox.HostConfig.CgroupParent ? { cgroupParent: sandbox.HostConfig.CgroupParent } : {}),
+  };
 }
 
 function toImageInfo(i: DockerImageInspect | DockerImageSummary): ImageInfo {

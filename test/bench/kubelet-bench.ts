@@ -62,7 +62,10 @@ async function startPods(api: string, names: string[]): Promise<number[]> {
 /** Deletes the bench pods and waits until the kubelet has removed their containers too. */
 async function deleteAll(api: string): Promise<void> {
   await fetch(`${api}/api/v1/namespaces/default/pods?labelSelector=bench%3Dstartup`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gracePeriodSeconds: 0 }) });
-  const node = new DockerRuntime({ nodeName: NODE });
+  // Scoped to this run's cluster, as the kubelet is: leftovers of an interrupted earlier run
+  // on a node of the same name are not this run's to wait for.
+  const kubeSystem = await (await fetch(`${api}/api/v1/namespaces/kube-system`)).json() as { metadata: { uid: string } };
+  const node = new DockerRuntime({ nodeName: NODE, clusterId: kubeSystem.metadata.uid });
   const deadline = Date.now() + 120_000;
   try {
     for (;;) {

@@ -1,17 +1,18 @@
 // `npm run bench`: every benchmark, each printing its figures next to the baseline measured in
 // the same run. Pick some with arguments: `npm run bench -- apiserver`.
-import { runApiServerBench } from './apiserver-bench.js';
+import { runApiServerBench, runFanOutBench } from './apiserver-bench.js';
 import { runClusterBench } from './cluster-bench.js';
 import { runKubeletBench } from './kubelet-bench.js';
 import { printFigures, type Figure } from './bench-report.js';
 
 const benches: Record<string, { title: string; run: () => Promise<Figure[]> }> = {
   apiserver: { title: 'kube-apiserver', run: runApiServerBench },
+  fanout: { title: 'kube-apiserver watch fan-out alone (part of apiserver)', run: runFanOutBench },
   kubelet: { title: 'kubelet on real Docker', run: runKubeletBench },
   cluster: { title: 'whole cluster', run: runClusterBench },
 };
 
-const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches).filter((b) => b !== 'fanout');
 process.stdout.write(`tskube benchmarks on ${process.versions.node} node, ${(await import('node:os')).cpus().length} cores\n`);
 for (const name of chosen) {
   const bench = benches[name];

@@ -31,14 +31,22 @@ export interface CachedEvent {
   object: CachedObject;
   prev?: ObjectAttrs | undefined;
   revision: number;
-  /** The watch line, built once for every JSON watcher, lazily. */
-  line?: string;
+  /**
+   * The event as one HTTP/1.1 chunk of a JSON watch stream (size, line, CRLF), encoded once
+   * for every JSON watcher, lazily, and written to each as is.
+   */
+  chunk?: Buffer;
+  /** The same event as a selector transition (ADDED, DELETED), built once for every watcher that sees it so. */
+  asAdded?: CachedEvent;
+  asDeleted?: CachedEvent;
 }
 
 export interface WatchFilter {
   /** Key prefix: the resource prefix, or a namespace below it. */
   keyPrefix: string;
   matches(attrs: ObjectAttrs): boolean;
+  /** Set when matches() accepts every object (no selector): delivery skips it. */
+  everything?: boolean;
 }
 
 /** What a watcher receives; `send` returns false when the client is gone. */
@@ -275,17 +283,21 @@ export class WatchCache {
 
 /**
  * Kubernetes' selector transitions: an object that stops matching is sent as DELETED, one that
- * starts matching as ADDED.
+ * starts matching as ADDED. Runs once per watcher per event, so the common case (no selector)
+ * is decided first, without calling the filter.
  */
 function deliver(sub: Subscriber, ev: CachedEvent): void {
   if (!ev.key.startsWith(sub.filter.keyPrefix)) return;
+  // Without a selector every object matches before and after: the event goes out as it is,
+  // except a MODIFIED whose previous state is unknown, which the general rule sends as ADDED.
+  if (sub.filter.everything && (ev.type !== 'MODIFIED' || ev.prev)) { sub.sink.send(ev); return; }
   const now = ev.type !== 'DELETED' && sub.filter.matches(ev.object);
   const before = ev.type === 'ADDED' ? false
     : ev.prev ? sub.filter.matches(ev.prev) : ev.type === 'DELETED' && sub.filter.matches(ev.object);
   if (ev.type === 'DELETED') { if (before) sub.sink.send(ev); return; }
   if (now && before) sub.sink.send(ev);
-  else if (now) sub.sink.send(ev.type === 'ADDED' ? ev : { type: 'ADDED', key: ev.key, object: ev.object, revision: ev.revision });
-  else if (before) sub.sink.send({ type: 'DELETED', key: ev.key, object: ev.object, revision: ev.revision });
+  else if (now) sub.sink.send(ev.type === 'ADDED' ? ev : ev.asAdded ??= { type: 'ADDED', key: ev.key, object: ev.object, revision: ev.revision });
+  else if (before) sub.sink.send(ev.asDeleted ??= { type: 'DELETED', key: ev.key, object: ev.object, revision: ev.revision });
 }
 
 function keyOf(prefix: string, obj: KubeObject): string {

@@ -1,6 +1,7 @@
 // A watch over HTTP: newline-delimited JSON events on a chunked 200 response, fed by the
 // resource's watch cache. Errors after the response started (410 Expired) are ERROR events.
 import type { ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { errors, field, isStatusError, type FieldError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -27,6 +28,49 @@ export interface WatchRequest {
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Kubernetes sends a bookmark to each watcher about once a minute. */
 const BOOKMARK_INTERVAL_MS = 60_000;
+
+/**
+ * A watch line as one HTTP/1.1 chunk: its size in hex, CRLF, the line, CRLF. Allocated on its
+ * own, not from Node's shared pool: the watch cache's window keeps it, and a small slice of the
+ * pool would keep the whole 8 KB slab alive with it.
+ */
+export function watchChunk(line: string): Buffer {
+  const size = Buffer.byteLength(line);
+  const head = `${size.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafeSlow(head.length + size + 2);
+  chunk.write(head, 0, 'latin1');
+  chunk.write(line, head.length, 'utf8');
+  chunk.write('\r\n', head.length + size, 'latin1');
+  return chunk;
+}
+
+/** The line inside a chunk from watchChunk. */
+function lineIn(chunk: Buffer): Buffer {
+  return chunk.subarray(chunk.indexOf('\r\n') + 2, chunk.length - 2);
+}
+
+/**
+ * Watch sockets written to and not yet flushed. Like res.write, the first write in a tick corks
+ * the socket and a nextTick uncorks it; but when that tick wrote to many sockets (a fan-out),
+ * the uncork waits for setImmediate: it then runs once the etcd responses that arrived together
+ * have all been fanned out, so a watcher that got several events (a burst, or a backlog while
+ * the loop was busy writing) gets them in one syscall rather than one each, and the syscall is
+ * most of what a delivery costs. An event that arrives alone waits for nothing but the rest of
+ * its loop turn's I/O callbacks. A small fan-out keeps the immediate flush: there, batching would
+ * save little, and watches on other connections keep the timing they always had.
+ */
+const corked: Socket[] = [];
+const BATCH_FROM_SOCKETS = 64;
+let flushPending = false;
+function uncorkAll(): void {
+  flushPending = false;
+  for (const socket of corked) socket.uncork();
+  corked.length = 0;
+}
+function flushSoon(): void {
+  if (corked.length >= BATCH_FROM_SOCKETS) setImmediate(uncorkAll);
+  else uncorkAll();
+}
 
 export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, onClose: () => void): void {
   const { store } = w;
@@ -55,14 +99,30 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
   w.shutdown?.addEventListener('abort', finish, { once: true });
   res.once('close', () => w.shutdown?.removeEventListener('abort', finish));
 
-  const write = (line: string) => {
+  // Each event goes out as a chunk encoded once for every watcher (see watchChunk), written
+  // straight to the socket: res.write would re-encode it and frame it with three more writes,
+  // for each of a thousand watchers. Node would have framed the same way (the response is
+  // chunked unless the client spoke HTTP/1.0, which gets the bare line). Until a socket is
+  // assigned (a pipelined request) res buffers, and writes go through it.
+  const writeChunk = (chunk: Buffer) => {
     if (closed) return;
-    res.write(line);
+    const socket = res.socket;
+    if (socket instanceof Socket) {
+      if (!socket.writableCorked) {
+        socket.cork();
+        corked.push(socket);
+        if (!flushPending) { flushPending = true; process.nextTick(flushSoon); }
+      }
+      socket.write(res.chunkedEncoding ? chunk : lineIn(chunk));
+    } else {
+      res.write(lineIn(chunk));
+    }
     if (res.writableLength > MAX_BUFFERED_BYTES) {
       log.warn({ resource: store.info.plural }, 'closing slow watcher');
       finish();
     }
   };
+  const write = (line: string) => writeChunk(watchChunk(line));
 
   const tableLine = (type: string, object: KubeObject): string => {
     const table = toTable(store.info, [object], { noHeaders: !firstTable, includeObject: w.includeObject ?? 'Metadata' });
@@ -80,9 +140,9 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
       if (ev.type === 'BOOKMARK') { if (w.allowBookmarks) bookmark(ev.revision); return; }
       const cached = ev as CachedEvent;
       if (w.encoding.table) { write(tableLine(cached.type, JSON.parse(cached.object.json) as KubeObject)); return; }
-      // Serialised once per event, whatever the number of watchers.
-      cached.line ??= `{"type":"${cached.type}","object":${cached.object.json}}\n`;
-      write(cached.line);
+      // Serialised and encoded once per event, whatever the number of watchers.
+      cached.chunk ??= watchChunk(`{"type":"${cached.type}","object":${cached.object.json}}\n`);
+      writeChunk(cached.chunk);
     },
     close(err) {
       if (err && isStatusError(err)) write(`${JSON.stringify({ type: 'ERROR', object: err.status })}\n`);

@@ -18,6 +18,8 @@ export interface ComponentSpec {
   ready: () => Promise<boolean>;
   /** How long SIGTERM may take before SIGKILL. */
   stopTimeoutMs?: number;
+  /** The environment, when not this process's own. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type SupervisorEvent =
@@ -56,7 +58,7 @@ export class SupervisedProcess {
     writeSync(fd, `${JSON.stringify({ level: 30, time: Date.now(), component: 'tskube', msg: `starting ${this.spec.name}`, command: [this.spec.command, ...this.spec.args] })}\n`);
     // Detached: its own process group, so a terminal's Ctrl-C reaches only the launcher, which
     // then stops the components in order instead of all of them dying at once.
-    const child = spawn(this.spec.command, this.spec.args, { stdio: ['ignore', fd, fd], detached: true });
+    const child = spawn(this.spec.command, this.spec.args, { stdio: ['ignore', fd, fd], detached: true, ...(this.spec.env ? { env: this.spec.env } : {}) });
     closeSync(fd);
     this.#child = child;
     let reported = false;

@@ -8,6 +8,7 @@ import { freePort } from './free-port.js';
 import { pino } from 'pino';
 import { buildServer, type ApiServer } from '../../pkg/apiserver/server.js';
 import { EtcdStorage } from '../../pkg/storage/etcd-storage.js';
+import { componentEnv } from '../../pkg/component/process-env.js';
 
 export const APISERVER_MAIN = fileURLToPath(new URL('../../cmd/kube-apiserver/main.js', import.meta.url));
 export const apiserverBuilt = (): boolean => existsSync(APISERVER_MAIN);
@@ -33,7 +34,7 @@ export async function startApiServer(etcd: string, prefix: string): Promise<ApiS
   const url = `http://127.0.0.1:${port}`;
   const launch = async (): Promise<ChildProcess> => {
     const proc = spawn(process.execPath, [APISERVER_MAIN, '--etcd-servers', etcd, '--etcd-prefix', prefix, '--insecure-port', String(port)],
-      { stdio: ['ignore', 'ignore', 'pipe'] });
+      { stdio: ['ignore', 'ignore', 'pipe'], env: componentEnv() });
     let stderr = '';
     proc.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
     const deadline = Date.now() + 30_000;

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -128,6 +128,8 @@ t.test('tskube up starts, supervises, stops and resumes a cluster', async (t) =>
   t.equal(before.kubeconfig, kubeconfig, 'status names the kubeconfig');
   const apiserver = before.components.find((c) => c.name === 'kube-apiserver');
   t.ok(apiserver?.ready && apiserver.pid, 'status: the apiserver runs and is ready');
+  const environ = (await readFile(`/proc/${apiserver?.pid ?? 0}/environ`, 'utf8')).split('\0');
+  t.ok(environ.includes('MALLOC_ARENA_MAX=2') && environ.includes('MALLOC_MMAP_THRESHOLD_=131072'), "the apiserver runs with the components' allocator settings");
   const mark = first.output.length;
   process.kill(apiserver?.pid ?? 0, 'SIGKILL');
   await first.waitFor(/✗ kube-apiserver was killed by SIGKILL; restarting in 1\.0s \(log: .*kube-apiserver\.log\)/, 10_000, mark);

@@ -60,6 +60,7 @@ function lineIn(chunk: Buffer): Buffer {
  * save little, and watches on other connections keep the timing they always had.
  */
 const corked: Socket[] = [];
+/** How many sockets one tick must have written to for their flush to wait for setImmediate. */
 const BATCH_FROM_SOCKETS = 64;
 let flushPending = false;
 function uncorkAll(): void {

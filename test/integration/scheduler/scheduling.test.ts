@@ -16,7 +16,9 @@ t.test('an unschedulable pod is scheduled once a node that fits is added', async
   const pod = await c.waitForBound('big', 10_000);
   t.equal(pod.spec?.nodeName, 'large');
   t.equal(pod.status?.conditions?.find((x) => x.type === 'PodScheduled')?.status, 'True');
-  const scheduled = await c.eventsFor('big', 'Scheduled');
+  // The scheduler records the event after the binding, in the background.
+  let scheduled: Awaited<ReturnType<typeof c.eventsFor>> = [];
+  await until('Scheduled event', async () => (scheduled = await c.eventsFor('big', 'Scheduled')).length > 0);
   t.equal(scheduled.length, 1);
   t.match(scheduled[0], { type: 'Normal', message: 'Successfully assigned default/big to large', source: { component: 'default-scheduler' } });
 });
@@ -88,9 +90,12 @@ t.test('preemption evicts the fewest lower-priority pods on one node and binds t
   t.equal(left.filter((n) => n?.startsWith('small-')).length, 4, 'no pod on the other node was touched');
   t.equal(left.filter((n) => n?.startsWith('big-')).length, 1, 'exactly one victim');
   const victim = ['big-0', 'big-1'].find((n) => !left.includes(n))!;
-  const preempted = await c.eventsFor(victim, 'Preempted');
+  // Events are recorded in the background: wait for them rather than read them once.
+  let preempted: Awaited<ReturnType<typeof c.eventsFor>> = [];
+  await until('Preempted event', async () => (preempted = await c.eventsFor(victim, 'Preempted')).length > 0);
   t.equal(preempted[0]?.message, `Preempted by pod ${vip.metadata?.uid} on node two-big`);
-  const failed = await c.eventsFor('vip', 'FailedScheduling');
+  let failed: Awaited<ReturnType<typeof c.eventsFor>> = [];
+  await until('FailedScheduling event', async () => (failed = await c.eventsFor('vip', 'FailedScheduling')).length > 0);
   t.equal(failed[0]?.message, '0/2 nodes are available: 2 Insufficient cpu.', 'preemption succeeded: no preemption message');
 });
 

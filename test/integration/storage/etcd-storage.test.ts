@@ -6,7 +6,8 @@ import { testEtcd, uniquePrefix } from '../../harness/etcd.js';
 interface Obj { metadata: { name?: string; resourceVersion?: string }; n?: number; [k: string]: unknown }
 
 t.test('etcd storage', async (t) => {
-  const storage = new EtcdStorage([await testEtcd(t)]);
+  // Small list pages, so that a few hundred keys span several of them.
+  const storage = new EtcdStorage([await testEtcd(t)], { listPage: 100 });
   t.teardown(() => storage.close());
   const p = uniquePrefix('storage');
 
@@ -62,24 +63,24 @@ t.test('etcd storage', async (t) => {
   await t.test('a list without a limit reads every page at one revision', async (t) => {
     const bp = `${p}/big/`;
     const name = (i: number) => String(i).padStart(4, '0');
-    // More than two of the storage's 1,000-key pages.
-    for (let i = 0; i < 2100; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, j) => storage.create<Obj>(`${bp}${name(i + j)}`, { metadata: { name: name(i + j) } })));
+    // More than two of the storage's 100-key pages.
+    for (let i = 0; i < 210; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, (_, j) => storage.create<Obj>(`${bp}${name(i + j)}`, { metadata: { name: name(i + j) } })));
     }
     const snapshot = await storage.currentRevision();
     await storage.create<Obj>(`${bp}9999`, { metadata: { name: '9999' } });
     await storage.delete<Obj>(`${bp}0000`);
     const old = await storage.list<Obj>(bp, { revision: snapshot });
-    t.equal(old.items.length, 2100, 'the snapshot, not what came after it');
-    t.same(old.items.map((o) => o.metadata.name), Array.from({ length: 2100 }, (_, i) => name(i)), 'in key order, each key once');
+    t.equal(old.items.length, 210, 'the snapshot, not what came after it');
+    t.same(old.items.map((o) => o.metadata.name), Array.from({ length: 210 }, (_, i) => name(i)), 'in key order, each key once');
     t.equal(old.revision, snapshot);
     t.equal(old.lastKey, undefined);
     const json = await storage.listJson(bp, { revision: snapshot });
-    t.equal(json.count, 2100);
+    t.equal(json.count, 210);
     t.equal(json.chunks.length, 3, 'one chunk per page');
     t.same((JSON.parse(`[${json.chunks.join(',')}]`) as Obj[]).map((o) => o.metadata.name), old.items.map((o) => o.metadata.name));
     const now = await storage.list<Obj>(bp);
-    t.equal(now.items.length, 2100);
+    t.equal(now.items.length, 210);
     t.equal(now.items[0]!.metadata.name, '0001');
     t.equal(now.items.at(-1)!.metadata.name, '9999');
   });

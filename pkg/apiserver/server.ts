@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors, isStatusError, StatusError } from '../api/errors.js';
-import type { Storage } from '../storage/storage.js';
+import { StorageUnavailableError, type Storage } from '../storage/storage.js';
 import { parsePath } from './request-path.js';
 import { Stores } from './stores.js';
 import { SchemaRegistry } from './validation.js';
@@ -177,5 +177,6 @@ function toStatus(err: unknown, maxBytes: number): StatusError {
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return errors.badRequest((err as Error).message);
   const statusCode = (err as { statusCode?: number }).statusCode;
   if (statusCode && statusCode >= 400 && statusCode < 500) return new StatusError(statusCode, 'BadRequest', (err as Error).message);
+  if (err instanceof StorageUnavailableError) return errors.serviceUnavailable(`the storage (etcd) is unavailable: ${err.message}`);
   return errors.internal('an unexpected error occurred; see the apiserver log');
 }

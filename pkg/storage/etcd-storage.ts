@@ -1,15 +1,11 @@
-// Storage over a real etcd (v3 API through the etcd3 client's gRPC stubs).
-import { Etcd3, type IKeyValue, type IRangeResponse, type IWatchResponse } from 'etcd3';
-import protobuf from 'protobufjs';
-
-// etcd3 decodes every int64 (revisions, versions, lease ids) into a Long object and then turns
-// it into a string: four Longs and four slow divisions per key of a list, a good part of a
-// 10,000-pod list's CPU. Without Long, protobufjs decodes them as numbers, which become the
-// same strings. Exact below 2^53: revisions and versions are far below; this process uses no
-// leases (whose ids use all 64 bits). protobufjs is one shared module, hence a process-wide
-// setting, made before the first etcd call.
-protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
-protobuf.configure();
+// Storage over a real etcd (v3 API): reads and writes through etcd-kv.ts, watches through the
+// etcd3 client.
+import { Etcd3, type IWatchResponse } from 'etcd3';
+// etcd-kv.ts also makes protobufjs decode every int64 (revisions, versions, lease ids) as a
+// number instead of a Long: Long's formatting was a good part of a 10,000-pod list's CPU.
+// Exact below 2^53: revisions and versions are far below; this process uses no leases (whose
+// ids use all 64 bits). protobufjs is one shared module, so etcd3's watches get numbers too.
+import { CompareResult, CompareTarget, EtcdKv, type KeyValue, type RangeResponse } from './etcd-kv.js';
 import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError,
   type JsonListResult, type ListOptions, type ListResult, type Storage, type StorageEvent, type Stored,
@@ -26,10 +22,10 @@ function prefixEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-function decode<T extends Stored>(kv: IKeyValue, revision?: string): T {
+function decode<T extends Stored>(kv: { value: Buffer; mod_revision: number | string }, revision?: number | string): T {
   const obj = JSON.parse(kv.value.toString('utf8')) as T;
   obj.metadata ??= {};
-  obj.metadata.resourceVersion = revision ?? kv.mod_revision;
+  obj.metadata.resourceVersion = String(revision ?? kv.mod_revision);
   return obj;
 }
 
@@ -52,7 +48,7 @@ const COMMA = 0x2c;
  * The stored JSON of each object with its resourceVersion spliced in (when the layout allows
  * it), joined by commas, as bytes: no object is decoded or parsed.
  */
-function joinWithRevisions(kvs: IKeyValue[]): Buffer {
+function joinWithRevisions(kvs: KeyValue[]): Buffer {
   // Sized first and filled in place: one allocation per page, no buffer per object.
   const heads: string[] = [];
   const rests: (Buffer | undefined)[] = [];
@@ -88,17 +84,22 @@ function joinWithRevisions(kvs: IKeyValue[]): Buffer {
 const LIST_PAGE = 2500;
 
 export class EtcdStorage implements Storage {
-  readonly #client: Etcd3;
+  readonly #kv: EtcdKv;
+  /** Only for watches; made at the first one. */
+  #watchClient: Etcd3 | undefined;
+  readonly #endpoints: string[];
 
   readonly #listPage: number;
 
   constructor(endpoints: string[], opts: { listPage?: number } = {}) {
     this.#listPage = opts.listPage ?? LIST_PAGE;
-    // A 10,000-pod list is far over gRPC's default 4 MiB receive limit.
-    this.#client = new Etcd3({ hosts: endpoints, grpcOptions: { 'grpc.max_receive_message_length': -1 } });
+    this.#endpoints = endpoints;
+    this.#kv = new EtcdKv(endpoints);
   }
 
-  get #kv() { return this.#client.kv; }
+  get #watches(): Etcd3 {
+    return this.#watchClient ??= new Etcd3({ hosts: this.#endpoints });
+  }
 
   async get<T extends Stored>(key: string): Promise<T | undefined> {
     const res = await this.#kv.range({ key: enc(key) });
@@ -128,19 +129,19 @@ export class EtcdStorage implements Storage {
    * page is read at the first page's revision, the next one asked for before this one is
    * handed on. The revision returned is the snapshot's (etcd's header carries its newest).
    */
-  async #readPages(prefix: string, opts: ListOptions, onPage: (kvs: IKeyValue[]) => void): Promise<Omit<ListResult<never>, 'items'>> {
+  async #readPages(prefix: string, opts: ListOptions, onPage: (kvs: KeyValue[]) => void): Promise<Omit<ListResult<never>, 'items'>> {
     if (opts.limit) {
       const res = await this.#range(prefix, opts);
       onPage(res.kvs);
-      const out: Omit<ListResult<never>, 'items'> = { revision: opts.revision || Number(res.header.revision) };
+      const out: Omit<ListResult<never>, 'items'> = { revision: opts.revision || res.header.revision };
       if (res.more) {
         out.lastKey = lastKeyOf(res);
-        out.remaining = Number(res.count) - res.kvs.length;
+        out.remaining = res.count - res.kvs.length;
       }
       return out;
     }
     let res = await this.#range(prefix, { ...opts, limit: this.#listPage });
-    const revision = opts.revision || Number(res.header.revision);
+    const revision = opts.revision || res.header.revision;
     for (;;) {
       const next = res.more ? this.#range(prefix, { revision, limit: this.#listPage, startAfter: lastKeyOf(res) }) : undefined;
       // Awaited below; the handler only keeps a throwing onPage from leaving it unhandled.
@@ -162,36 +163,36 @@ export class EtcdStorage implements Storage {
 
   async count(prefix: string): Promise<number> {
     const res = await this.#kv.range({ key: enc(prefix), range_end: prefixEnd(prefix), count_only: true });
-    return Number(res.count);
+    return res.count;
   }
 
   async create<T extends Stored>(key: string, obj: T): Promise<T> {
     const k = enc(key);
     const res = await this.#kv.txn({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: 0 }],
+      compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: 0 }],
       success: [{ request_put: { key: k, value: encode(obj) } }],
     });
     if (!res.succeeded) throw new KeyExistsError(key);
     // The caller hands the object over: it gets its resourceVersion, no copy.
     obj.metadata ??= {};
-    obj.metadata.resourceVersion = res.header.revision;
+    obj.metadata.resourceVersion = String(res.header.revision);
     return obj;
   }
 
   async update<T extends Stored>(key: string, obj: T, expectedRevision: number): Promise<T> {
     const k = enc(key);
     const res = await this.#kv.txn({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+      compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedRevision }],
       success: [{ request_put: { key: k, value: encode(obj) } }],
       failure: [{ request_range: { key: k } }],
     });
     if (!res.succeeded) {
-      const found = res.responses[0]?.response_range.kvs.length ?? 0;
+      const found = res.responses[0]?.response_range?.kvs.length ?? 0;
       throw found ? new RevisionConflictError(key) : new KeyNotFoundError(key);
     }
     // The caller hands the object over: it gets its resourceVersion, no copy.
     obj.metadata ??= {};
-    obj.metadata.resourceVersion = res.header.revision;
+    obj.metadata.resourceVersion = String(res.header.revision);
     return obj;
   }
 
@@ -199,16 +200,16 @@ export class EtcdStorage implements Storage {
     const k = enc(key);
     const res = await this.#kv.txn({
       compare: expectedRevision === undefined
-        ? [{ key: k, target: 'Version', result: 'Greater', version: 0 }]
-        : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+        ? [{ key: k, target: CompareTarget.Version, result: CompareResult.Greater, version: 0 }]
+        : [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedRevision }],
       success: [{ request_delete_range: { key: k, prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });
     if (!res.succeeded) {
-      const found = res.responses[0]?.response_range.kvs.length ?? 0;
+      const found = res.responses[0]?.response_range?.kvs.length ?? 0;
       throw found ? new RevisionConflictError(key) : new KeyNotFoundError(key);
     }
-    const prev = res.responses[0]?.response_delete_range.prev_kvs?.[0];
+    const prev = res.responses[0]?.response_delete_range?.prev_kvs[0];
     if (!prev) throw new KeyNotFoundError(key);
     return decode<T>(prev, res.header.revision);
   }
@@ -232,7 +233,7 @@ export class EtcdStorage implements Storage {
     const queue: (IWatchResponse | Error)[] = [];
     let wake: (() => void) | undefined;
     const push = (x: IWatchResponse | Error) => { queue.push(x); wake?.(); };
-    const watcher = this.#client.watch().prefix(prefix).withPreviousKV()
+    const watcher = this.#watches.watch().prefix(prefix).withPreviousKV()
       .startRevision(String(opts.fromRevision + 1)).watcher();
     watcher.on('data', (res) => push(res));
     watcher.on('error', (err: Error) => push(err));
@@ -274,17 +275,20 @@ export class EtcdStorage implements Storage {
 
   async currentRevision(): Promise<number> {
     const res = await this.#kv.range({ key: enc('\0'), count_only: true });
-    return Number(res.header.revision);
+    return res.header.revision;
   }
 
   async compact(revision: number): Promise<void> {
     await this.#kv.compact({ revision, physical: true });
   }
 
-  async close(): Promise<void> { this.#client.close(); }
+  async close(): Promise<void> {
+    this.#kv.close();
+    this.#watchClient?.close();
+  }
 }
 
-function lastKeyOf(res: IRangeResponse): string {
+function lastKeyOf(res: RangeResponse): string {
   return res.kvs[res.kvs.length - 1]!.key.toString('utf8');
 }
 

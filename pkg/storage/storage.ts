@@ -72,3 +72,7 @@ export class CompactedError extends Error {
     super(`required revision ${requested} has been compacted (compact revision ${compactRevision})`);
   }
 }
+/** The store could not be reached, or its answer was lost: the request may be retried later. */
+export class StorageUnavailableError extends Error {
+  override name = 'StorageUnavailableError';
+}

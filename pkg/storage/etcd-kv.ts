@@ -63,6 +63,9 @@ type Method = keyof typeof methods;
  */
 const WINDOW_BYTES = 32 * 1024 * 1024;
 
+/** Sessions whose connection was made: a request on them may have reached etcd. */
+const connected = new WeakSet<http2.ClientHttp2Session>();
+
 export class EtcdKv {
   readonly #endpoints: string[];
   #next = 0;
@@ -85,14 +88,15 @@ export class EtcdKv {
 
   /**
    * One session at a time, to one endpoint; when it fails, the next call connects to the next
-   * endpoint. A call is not retried: a write whose answer was lost may have been applied.
+   * endpoint. A call is retried on the next endpoint only when its connection was never made:
+   * a request that was sent may have been applied, even if its answer was lost.
    */
   #connect(): http2.ClientHttp2Session {
     const current = this.#session;
     if (current && !current.closed && !current.destroyed) return current;
     const endpoint = this.#endpoints[this.#next++ % this.#endpoints.length]!;
     const session = http2.connect(endpoint, { settings: { initialWindowSize: WINDOW_BYTES }, maxSessionMemory: 64 });
-    session.on('connect', () => session.setLocalWindowSize(WINDOW_BYTES));
+    session.on('connect', () => { connected.add(session); session.setLocalWindowSize(WINDOW_BYTES); });
     // Errors reach each stream too; an unheard session error would be thrown.
     session.on('error', () => undefined);
     session.on('close', () => { if (this.#session === session) this.#session = undefined; });
@@ -103,14 +107,24 @@ export class EtcdKv {
     return session;
   }
 
-  #call(method: Method, message: object): Promise<unknown> {
+  async #call(method: Method, message: object): Promise<unknown> {
     const m = methods[method];
     const body = m.request.encode(message).finish();
     const frame = Buffer.allocUnsafe(5 + body.length);
     frame[0] = 0;
     frame.writeUInt32BE(body.length, 1);
     frame.set(body, 5);
-    const session = this.#connect();
+    for (let attempt = 1; ; attempt++) {
+      const session = this.#connect();
+      try {
+        return await this.#send(session, m, frame);
+      } catch (e) {
+        if (connected.has(session) || attempt >= this.#endpoints.length || !(e instanceof StorageUnavailableError)) throw e;
+      }
+    }
+  }
+
+  #send(session: http2.ClientHttp2Session, m: (typeof methods)[Method], frame: Buffer): Promise<unknown> {
     if (this.#active++ === 0) session.ref();
     return new Promise((resolve, reject) => {
       let settled = false;

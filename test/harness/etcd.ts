@@ -8,44 +8,59 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 
-export interface EtcdProcess { endpoint: string; process: ChildProcess; dataDir: string; stop(): Promise<void> }
+export interface EtcdProcess {
+  endpoint: string; process: ChildProcess; dataDir: string;
+  /** SIGKILL: the data dir stays, for start(). */
+  kill(): Promise<void>;
+  /** Starts it again on the same ports and data dir. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 export async function startEtcd(): Promise<EtcdProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tskube-etcd-'));
   const clientPort = await freePort();
   const peerPort = await freePort();
   const endpoint = `http://127.0.0.1:${clientPort}`;
-  const proc = spawn('etcd', [
-    '--data-dir', dataDir, '--name', 'test',
-    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `test=http://127.0.0.1:${peerPort}`,
-    '--quota-backend-bytes', String(4 * 1024 ** 3), '--log-level', 'error',
-    '--unsafe-no-fsync',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`etcd exited with ${proc.exitCode}: ${stderr}`);
-    try {
-      const res = await fetch(`${endpoint}/health`);
-      if (res.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`etcd did not become healthy: ${stderr}`); }
-    await sleep(50);
-  }
-  return {
-    endpoint, process: proc, dataDir,
+  const launch = async (): Promise<ChildProcess> => {
+    const proc = spawn('etcd', [
+      '--data-dir', dataDir, '--name', 'test',
+      '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster', `test=http://127.0.0.1:${peerPort}`,
+      '--quota-backend-bytes', String(4 * 1024 ** 3), '--log-level', 'error',
+      '--unsafe-no-fsync',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`etcd exited with ${proc.exitCode}: ${stderr}`);
+      try {
+        const res = await fetch(`${endpoint}/health`);
+        if (res.ok) return proc;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`etcd did not become healthy: ${stderr}`); }
+      await sleep(50);
+    }
+  };
+  const signal = async (sig: NodeJS.Signals) => {
+    const proc = handle.process;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill(sig);
+    await exited;
+  };
+  const handle: EtcdProcess = {
+    endpoint, process: await launch(), dataDir,
+    kill: () => signal('SIGKILL'),
+    async start() { await signal('SIGKILL'); handle.process = await launch(); },
     async stop() {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
+      await signal('SIGTERM');
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return handle;
 }
 
 interface Teardown { teardown(fn: () => unknown): void }

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { EtcdStorage } from '../../../pkg/storage/etcd-storage.js';
 import { type StorageEvent } from '../../../pkg/storage/storage.js';
-import { testEtcd, uniquePrefix } from '../../harness/etcd.js';
+import { startEtcd, testEtcd, uniquePrefix } from '../../harness/etcd.js';
+import { freePort } from '../../harness/free-port.js';
 
 interface Obj { metadata: { name?: string; resourceVersion?: string }; n?: number; [k: string]: unknown }
 
@@ -117,4 +118,29 @@ t.test('etcd storage', async (t) => {
       for await (const _ of storage.watch<Obj>(`${p}/`, { fromRevision: old, signal: ac.signal })) { /* none */ }
     })(), { name: 'CompactedError' });
   });
+});
+
+t.test('an endpoint that refuses connections is passed over for the next one', async (t) => {
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  const storage = new EtcdStorage([dead, await testEtcd(t)]);
+  t.teardown(() => storage.close());
+  const p = uniquePrefix('failover');
+  const a = await storage.create<Obj>(`${p}/a`, { metadata: { name: 'a' }, n: 1 });
+  t.match(a.metadata.resourceVersion, /^\d+$/, 'the first call already succeeds, on the second endpoint');
+  t.equal((await storage.get<Obj>(`${p}/a`))?.n, 1);
+});
+
+t.test('while etcd is down calls fail as StorageUnavailableError; after its restart they work again', async (t) => {
+  const etcd = await startEtcd();
+  t.teardown(() => etcd.stop());
+  const storage = new EtcdStorage([etcd.endpoint]);
+  t.teardown(() => storage.close());
+  await storage.create<Obj>('/outage/a', { metadata: { name: 'a' }, n: 1 });
+  await etcd.kill();
+  await t.rejects(storage.get('/outage/a'), { name: 'StorageUnavailableError' });
+  await t.rejects(storage.create<Obj>('/outage/b', { metadata: { name: 'b' } }), { name: 'StorageUnavailableError' });
+  await etcd.start();
+  t.equal((await storage.get<Obj>('/outage/a'))?.n, 1, 'the data written before the kill is read back');
+  await storage.create<Obj>('/outage/b', { metadata: { name: 'b' } });
+  t.same((await storage.list<Obj>('/outage/')).items.map((o) => o.metadata.name), ['a', 'b']);
 });

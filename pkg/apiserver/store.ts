@@ -76,7 +76,11 @@ export interface WriteOptions {
   bypassStrategy?: boolean;
 }
 type UpdateOptions = WriteOptions & { subresource?: 'status' | undefined };
-export interface WriteResult { object: KubeObject; warnings: string[] }
+export interface WriteResult {
+  object: KubeObject; warnings: string[];
+  /** The object as JSON, when the storage still had the bytes it wrote (see Storage.writtenJson). */
+  json?: Buffer;
+}
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -285,7 +289,10 @@ export class Store {
     if (this.info.namespaced) await this.#admitNamespace(meta.namespace!, meta.name ?? '');
     if (opts.dryRun) return { object: this.#out({ ...obj }), warnings };
     try {
-      return { object: this.#out(await this.#storage.create(this.key(meta.namespace ?? '', meta.name!), obj)), warnings };
+      const stored = await this.#storage.create(this.key(meta.namespace ?? '', meta.name!), obj);
+      const object = this.#out(stored);
+      const json = object === stored ? this.#storage.writtenJson(stored) : undefined;
+      return json ? { object, warnings, json } : { object, warnings };
     } catch (e) {
       if (e instanceof KeyExistsError) throw errors.alreadyExists(this.gr, meta.name!);
       throw e;

@@ -45,36 +45,35 @@ const CLOSE_BRACE = 0x7d;
 const COMMA = 0x2c;
 
 /**
- * The stored JSON of each object with its resourceVersion spliced in (when the layout allows
- * it), joined by commas, as bytes: no object is decoded or parsed.
+ * The stored JSON with its resourceVersion spliced in, as a head to write before the rest of
+ * the stored bytes; a stored value of another layout is decoded and serialised whole.
  */
+function withRevision(value: Buffer, revision: number | string): { head: string; rest?: Buffer } {
+  if (value.length > METADATA_FIRST.length && value.subarray(0, METADATA_FIRST.length).equals(METADATA_FIRST)) {
+    const rest = value.subarray(METADATA_FIRST.length);
+    return { head: `{"metadata":{"resourceVersion":"${revision}"${rest[0] === CLOSE_BRACE ? '' : ','}`, rest };
+  }
+  return { head: JSON.stringify(decode({ value, mod_revision: revision })) };
+}
+
+/** The stored JSON of each object with its resourceVersion, joined by commas: no object is parsed. */
 function joinWithRevisions(kvs: KeyValue[]): Buffer {
   // Sized first and filled in place: one allocation per page, no buffer per object.
-  const heads: string[] = [];
-  const rests: (Buffer | undefined)[] = [];
+  const parts = kvs.map((kv) => withRevision(kv.value, kv.mod_revision));
   let size = Math.max(kvs.length - 1, 0);
-  for (const kv of kvs) {
-    const v = kv.value;
-    if (v.length > METADATA_FIRST.length && v.subarray(0, METADATA_FIRST.length).equals(METADATA_FIRST)) {
-      const rest = v.subarray(METADATA_FIRST.length);
-      heads.push(`{"metadata":{"resourceVersion":"${kv.mod_revision}"${rest[0] === CLOSE_BRACE ? '' : ','}`);
-      rests.push(rest);
-      size += rest.length;
-    } else {
-      heads.push(JSON.stringify(decode(kv)));
-      rests.push(undefined);
-    }
-    size += Buffer.byteLength(heads[heads.length - 1]!);
-  }
+  for (const p of parts) size += Buffer.byteLength(p.head) + (p.rest?.length ?? 0);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (let i = 0; i < kvs.length; i++) {
+  for (let i = 0; i < parts.length; i++) {
     if (i) out[at++] = COMMA;
-    at += out.write(heads[i]!, at);
-    at += rests[i]?.copy(out, at) ?? 0;
+    at += out.write(parts[i]!.head, at);
+    at += parts[i]!.rest?.copy(out, at) ?? 0;
   }
   return out;
 }
+
+/** What each object handed to create or update was written as (see writtenJson). */
+const written = new WeakMap<object, { value: Buffer; revision: number }>();
 
 /**
  * A list without a limit is read in pages of this many keys, all at one revision: etcd then
@@ -161,6 +160,14 @@ export class EtcdStorage implements Storage {
     }).catch((e: unknown) => { throw mapCompacted(e, opts.revision ?? 0); });
   }
 
+  writtenJson(obj: object): Buffer | undefined {
+    const w = written.get(obj);
+    if (!w) return undefined;
+    written.delete(obj);
+    const { head, rest } = withRevision(w.value, w.revision);
+    return rest ? Buffer.concat([Buffer.from(head), rest]) : Buffer.from(head);
+  }
+
   async count(prefix: string): Promise<number> {
     const res = await this.#kv.range({ key: enc(prefix), range_end: prefixEnd(prefix), count_only: true });
     return res.count;
@@ -168,32 +175,28 @@ export class EtcdStorage implements Storage {
 
   async create<T extends Stored>(key: string, obj: T): Promise<T> {
     const k = enc(key);
+    const value = encode(obj);
     const res = await this.#kv.txn({
       compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: 0 }],
-      success: [{ request_put: { key: k, value: encode(obj) } }],
+      success: [{ request_put: { key: k, value } }],
     });
     if (!res.succeeded) throw new KeyExistsError(key);
-    // The caller hands the object over: it gets its resourceVersion, no copy.
-    obj.metadata ??= {};
-    obj.metadata.resourceVersion = String(res.header.revision);
-    return obj;
+    return handOver(obj, value, res.header.revision);
   }
 
   async update<T extends Stored>(key: string, obj: T, expectedRevision: number): Promise<T> {
     const k = enc(key);
+    const value = encode(obj);
     const res = await this.#kv.txn({
       compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedRevision }],
-      success: [{ request_put: { key: k, value: encode(obj) } }],
+      success: [{ request_put: { key: k, value } }],
       failure: [{ request_range: { key: k } }],
     });
     if (!res.succeeded) {
       const found = res.responses[0]?.response_range?.kvs.length ?? 0;
       throw found ? new RevisionConflictError(key) : new KeyNotFoundError(key);
     }
-    // The caller hands the object over: it gets its resourceVersion, no copy.
-    obj.metadata ??= {};
-    obj.metadata.resourceVersion = String(res.header.revision);
-    return obj;
+    return handOver(obj, value, res.header.revision);
   }
 
   async delete<T extends Stored>(key: string, expectedRevision?: number): Promise<T> {
@@ -286,6 +289,14 @@ export class EtcdStorage implements Storage {
     this.#kv.close();
     this.#watchClient?.close();
   }
+}
+
+/** The caller hands the object over: it gets its resourceVersion, no copy. */
+function handOver<T extends Stored>(obj: T, value: Buffer, revision: number): T {
+  obj.metadata ??= {};
+  obj.metadata.resourceVersion = String(revision);
+  written.set(obj, { value, revision });
+  return obj;
 }
 
 function lastKeyOf(res: RangeResponse): string {

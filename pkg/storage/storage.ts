@@ -51,6 +51,12 @@ export interface Storage {
   update<T extends Stored>(key: string, obj: T, expectedRevision: number): Promise<T>;
   /** Deletes if the key is still at expectedRevision (when given); returns the deleted object. */
   delete<T extends Stored>(key: string, expectedRevision?: number): Promise<T>;
+  /**
+   * The JSON, resourceVersion included, of an object create or update just returned, as a GET
+   * would answer it: a write's answer without serialising the object again. Only for an
+   * object not changed since; undefined after the first call, or if the store cannot tell.
+   */
+  writtenJson(obj: object): Buffer | undefined;
   /** Read-modify-write, retried on conflict. tryUpdate returns undefined for "no change". */
   guaranteedUpdate<T extends Stored>(key: string, tryUpdate: (current: T) => T | undefined | Promise<T | undefined>): Promise<T>;
   /** Events after fromRevision (exclusive); throws CompactedError when that history is gone. */

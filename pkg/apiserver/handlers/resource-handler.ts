@@ -100,7 +100,9 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
         const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
         const result = await store.create(ns, body, { dryRun: dryRun(q), fieldValidation: fieldValidation(q) });
         warn(reply, result.warnings);
-        return sendObject(reply, 201, result.object, negotiateSafe(req));
+        const encoding = negotiateSafe(req);
+        if (result.json && !encoding.table) return reply.code(201).header('content-type', 'application/json').send(result.json);
+        return sendObject(reply, 201, result.object, encoding);
       }
       case 'DELETE': {
         allow('deletecollection');

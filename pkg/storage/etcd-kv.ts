@@ -6,10 +6,11 @@
 // the apiserver's create path. A unary gRPC call is one HTTP/2 request with a length-prefixed
 // protobuf body and a grpc-status trailer; that is all this does. Watches, long-lived streams,
 // still go through etcd3.
-import http2 from 'node:http2';
 import { createRequire } from 'node:module';
 import protobuf from 'protobufjs';
 import { StorageUnavailableError } from './storage.js';
+import { Http2UnaryTransport, type UnaryTransport } from './grpc-unary.js';
+import { WorkerUnaryTransport } from './grpc-unary-worker.js';
 
 // int64s decode as numbers (see etcd-storage.ts): exact below 2^53, and no leases are used.
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
@@ -40,11 +41,6 @@ export interface ResponseOp {
 export interface TxnRequest { compare: Compare[]; success: RequestOp[]; failure?: RequestOp[] }
 export interface TxnResponse { header: ResponseHeader; succeeded: boolean; responses: ResponseOp[] }
 
-/** A call etcd answered with a gRPC error status (e.g. 11 for a compacted revision). */
-export class EtcdCallError extends Error {
-  override name = 'EtcdCallError';
-  constructor(readonly grpcStatus: number, message: string) { super(message); }
-}
 
 
 const protoFile = createRequire(import.meta.url).resolve('etcd3/proto/rpc.proto');
@@ -57,116 +53,38 @@ const methods = {
 };
 type Method = keyof typeof methods;
 
-/**
- * Big enough that a page of a 10,000-pod list (~4 MB) is never held up by HTTP/2 flow control,
- * whose default window is 64 KiB.
- */
-const WINDOW_BYTES = 32 * 1024 * 1024;
-
-/** Sessions whose connection was made: a request on them may have reached etcd. */
-const connected = new WeakSet<http2.ClientHttp2Session>();
-
 export class EtcdKv {
-  readonly #endpoints: string[];
-  #next = 0;
-  #session: http2.ClientHttp2Session | undefined;
-  #active = 0;
-
-  constructor(endpoints: string[]) {
-    if (!endpoints.length) throw new Error('no etcd endpoints');
-    this.#endpoints = endpoints;
-  }
-
-  range(req: RangeRequest): Promise<RangeResponse> { return this.#call('Range', req) as Promise<RangeResponse>; }
-  txn(req: TxnRequest): Promise<TxnResponse> { return this.#call('Txn', req) as Promise<TxnResponse>; }
-  async compact(req: { revision: number; physical?: boolean }): Promise<void> { await this.#call('Compact', req); }
-
-  close(): void {
-    this.#session?.close();
-    this.#session = undefined;
-  }
+  readonly #inline: Http2UnaryTransport;
+  /** For writes, when asked for: see the constructor. */
+  readonly #writes: UnaryTransport;
 
   /**
-   * One session at a time, to one endpoint; when it fails, the next call connects to the next
-   * endpoint. A call is retried on the next endpoint only when its connection was never made:
-   * a request that was sent may have been applied, even if its answer was lost.
+   * thread: writes (Txn) do their HTTP/2 work on a worker thread (grpc-unary-worker.ts), for a
+   * busy server. Reads stay on this thread: a list page is megabytes, which would be held on
+   * both threads' heaps.
    */
-  #connect(): http2.ClientHttp2Session {
-    const current = this.#session;
-    if (current && !current.closed && !current.destroyed) return current;
-    const endpoint = this.#endpoints[this.#next++ % this.#endpoints.length]!;
-    const session = http2.connect(endpoint, { settings: { initialWindowSize: WINDOW_BYTES }, maxSessionMemory: 64 });
-    session.on('connect', () => { connected.add(session); session.setLocalWindowSize(WINDOW_BYTES); });
-    // Errors reach each stream too; an unheard session error would be thrown.
-    session.on('error', () => undefined);
-    session.on('close', () => { if (this.#session === session) this.#session = undefined; });
-    session.on('goaway', () => { if (this.#session === session) this.#session = undefined; });
-    // Like grpc-js: an idle connection does not keep the process alive.
-    if (this.#active === 0) session.unref();
-    this.#session = session;
-    return session;
+  constructor(endpoints: string[], opts: { thread?: boolean } = {}) {
+    if (!endpoints.length) throw new Error('no etcd endpoints');
+    this.#inline = new Http2UnaryTransport(endpoints);
+    this.#writes = opts.thread ? new WorkerUnaryTransport(endpoints) : this.#inline;
   }
 
-  async #call(method: Method, message: object): Promise<unknown> {
+  range(req: RangeRequest): Promise<RangeResponse> { return this.#call(this.#inline, 'Range', req) as Promise<RangeResponse>; }
+  txn(req: TxnRequest): Promise<TxnResponse> { return this.#call(this.#writes, 'Txn', req) as Promise<TxnResponse>; }
+  async compact(req: { revision: number; physical?: boolean }): Promise<void> { await this.#call(this.#inline, 'Compact', req); }
+
+  close(): void {
+    this.#inline.close();
+    this.#writes.close();
+  }
+
+  async #call(transport: UnaryTransport, method: Method, message: object): Promise<unknown> {
     const m = methods[method];
-    const body = m.request.encode(message).finish();
-    const frame = Buffer.allocUnsafe(5 + body.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(body.length, 1);
-    frame.set(body, 5);
-    for (let attempt = 1; ; attempt++) {
-      const session = this.#connect();
-      try {
-        return await this.#send(session, m, frame);
-      } catch (e) {
-        if (connected.has(session) || attempt >= this.#endpoints.length || !(e instanceof StorageUnavailableError)) throw e;
-      }
+    const answer = await transport.call(m.path, m.request.encode(message).finish());
+    try {
+      return m.response.decode(answer);
+    } catch (e) {
+      throw new StorageUnavailableError(`etcd: undecodable answer: ${(e as Error).message}`);
     }
-  }
-
-  #send(session: http2.ClientHttp2Session, m: (typeof methods)[Method], frame: Buffer): Promise<unknown> {
-    if (this.#active++ === 0) session.ref();
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = (err: Error | undefined, value?: unknown) => {
-        if (settled) return;
-        settled = true;
-        if (--this.#active === 0 && !session.destroyed) session.unref();
-        if (err) reject(err); else resolve(value);
-      };
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = session.request({ ':method': 'POST', ':path': m.path, 'content-type': 'application/grpc', te: 'trailers' });
-      } catch (e) {
-        settle(new StorageUnavailableError(`etcd: ${(e as Error).message}`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let status: string | undefined;
-      let statusMessage = '';
-      const readStatus = (h: http2.IncomingHttpHeaders) => {
-        if (h['grpc-status'] === undefined) return;
-        status = String(h['grpc-status']);
-        statusMessage = h['grpc-message'] ? decodeURIComponent(String(h['grpc-message'])) : '';
-      };
-      stream.on('response', readStatus);
-      stream.on('trailers', readStatus);
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (status === undefined) return settle(new StorageUnavailableError('etcd: the answer ended without a gRPC status'));
-        if (status !== '0') return settle(new EtcdCallError(Number(status), statusMessage || `etcd: gRPC status ${status}`));
-        const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-        if (data.length < 5 || data[0] !== 0) return settle(new StorageUnavailableError('etcd: an answer that is not one uncompressed gRPC message'));
-        try {
-          settle(undefined, m.response.decode(data.subarray(5, 5 + data.readUInt32BE(1))));
-        } catch (e) {
-          settle(new StorageUnavailableError(`etcd: undecodable answer: ${(e as Error).message}`));
-        }
-      });
-      stream.on('error', (e: Error) => settle(new StorageUnavailableError(`etcd: ${e.message}`)));
-      // 'close' follows every 'end' too: no error is built unless it is needed.
-      stream.on('close', () => { if (!settled) settle(new StorageUnavailableError('etcd: the connection closed before the answer')); });
-      stream.end(frame);
-    });
   }
 }

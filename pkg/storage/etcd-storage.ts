@@ -90,10 +90,11 @@ export class EtcdStorage implements Storage {
 
   readonly #listPage: number;
 
-  constructor(endpoints: string[], opts: { listPage?: number } = {}) {
+  /** clientThread (default true): etcd calls' HTTP/2 work on a worker thread (grpc-unary-worker.ts). */
+  constructor(endpoints: string[], opts: { listPage?: number; clientThread?: boolean } = {}) {
     this.#listPage = opts.listPage ?? LIST_PAGE;
     this.#endpoints = endpoints;
-    this.#kv = new EtcdKv(endpoints);
+    this.#kv = new EtcdKv(endpoints, { thread: opts.clientThread ?? true });
   }
 
   get #watches(): Etcd3 {

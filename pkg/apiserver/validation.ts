@@ -80,43 +80,59 @@ export class SchemaRegistry {
   unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
     const name = this.definitionName(group, version, kind);
     const out: string[] = [];
-    if (name && isObject(obj)) this.walkUnknown(obj, { $ref: REF_PREFIX + name }, '', (path) => out.push(path));
+    if (name && isObject(obj)) this.walkUnknown(obj, this.topSchema(name), undefined, (path) => out.push(path));
     return out;
   }
 
   /** Drops unknown fields in place, as decoding into the Go type does. */
   prune(group: string, version: string, kind: string, obj: unknown): void {
     const name = this.definitionName(group, version, kind);
-    if (name && isObject(obj)) this.walkUnknown(obj, { $ref: REF_PREFIX + name }, '', (_path, parent, key) => { delete parent[key]; });
+    if (name && isObject(obj)) this.walkUnknown(obj, this.topSchema(name), undefined, (_path, parent, key) => { delete parent[key]; });
   }
+
+  private topSchema(name: string): JsonSchema {
+    return this.definitions[name] ?? {};
+  }
+
+  /** Schema objects to what their $ref chain ends at: every request's field walk resolves the same few. */
+  private readonly resolved = new WeakMap<JsonSchema, JsonSchema>();
 
   private resolve(schema: JsonSchema): JsonSchema {
-    let s = schema;
-    while (s.$ref) {
-      const target = this.definitions[s.$ref.slice(REF_PREFIX.length)];
-      if (!target) return {};
-      s = target;
+    let out = this.resolved.get(schema);
+    if (out) return out;
+    out = schema;
+    while (out.$ref) {
+      const target: JsonSchema | undefined = this.definitions[out.$ref.slice(REF_PREFIX.length)];
+      if (!target) { out = {}; break; }
+      out = target;
     }
-    return s;
+    this.resolved.set(schema, out);
+    return out;
   }
 
-  private walkUnknown(value: object, schema: JsonSchema, path: string,
+  /**
+   * Every request walks this, and almost never finds anything: the path of a field is built
+   * only when it is unknown, from the chain of steps that led to it.
+   */
+  private walkUnknown(value: object, schema: JsonSchema, at: PathStep | undefined,
     onUnknown: (path: string, parent: Record<string, unknown>, key: string) => void): void {
     const s = this.resolve(schema);
-    // Scalars hold no unknown fields: only paths into nested objects are built (every request walks this).
     if (Array.isArray(value)) {
-      if (s.items) value.forEach((item, i) => { if (isObject(item)) this.walkUnknown(item, s.items!, `${path}[${i}]`, onUnknown); });
+      if (s.items) {
+        for (let i = 0; i < value.length; i++) if (isObject(value[i])) this.walkUnknown(value[i] as object, s.items, { up: at, index: i }, onUnknown);
+      }
       return;
     }
     const obj = value as Record<string, unknown>;
     if (s.properties) {
       for (const key of Object.keys(obj)) {
-        const prop = s.properties[key];
-        if (!prop) onUnknown(path ? `${path}.${key}` : key, obj, key);
-        else if (isObject(obj[key])) this.walkUnknown(obj[key], prop, path ? `${path}.${key}` : key, onUnknown);
+        // Own properties only: a field named `constructor` is not in every schema.
+        const prop = Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
+        if (!prop) onUnknown(pathOf({ up: at, key }), obj, key);
+        else if (isObject(obj[key])) this.walkUnknown(obj[key], prop, { up: at, key }, onUnknown);
       }
     } else if (s.additionalProperties) {
-      for (const key of Object.keys(obj)) if (isObject(obj[key])) this.walkUnknown(obj[key], s.additionalProperties, `${path}[${key}]`, onUnknown);
+      for (const key of Object.keys(obj)) if (isObject(obj[key])) this.walkUnknown(obj[key], s.additionalProperties, { up: at, mapKey: key }, onUnknown);
     }
     // type: object with neither (RawExtension, FieldsV1) holds anything.
   }
@@ -221,4 +237,17 @@ function goType(v: unknown): string {
 
 function isObject(v: unknown): v is object {
   return v !== null && typeof v === 'object';
+}
+
+/** One step of a path into an object: a field, an array index or a map key. */
+interface PathStep { up: PathStep | undefined; key?: string; index?: number; mapKey?: string }
+
+/** `spec.containers[0].bar`, `metadata.labels[app]`: the form the field errors use. */
+function pathOf(step: PathStep): string {
+  const parts: string[] = [];
+  for (let s: PathStep | undefined = step; s; s = s.up) {
+    if (s.key !== undefined) parts.push(s.up ? `.${s.key}` : s.key);
+    else parts.push(s.index !== undefined ? `[${s.index}]` : `[${s.mapKey}]`);
+  }
+  return parts.reverse().join('');
 }

@@ -176,11 +176,12 @@ t.test('unknownFields lists fields the schema does not define; prune drops them'
   pod.spec.foo = 1;
   pod.spec.containers[0].imagePullPolcy = 'Always';
   pod.spec.volumes[0].emptyDir.bogus = true;
+  pod.spec.containers[0].constructor = 'an own field, not the prototype\'s';
   pod.metadata.labels.free = 'labels are a map, never unknown';
   pod.metadata.managedFields = [{ manager: 'x', fieldsV1: { 'f:spec': {} } }];
   pod.extra = { a: 1 };
   t.same(reg.unknownFields('', 'v1', 'Pod', pod).sort(),
-    ['extra', 'spec.containers[0].imagePullPolcy', 'spec.foo', 'spec.volumes[0].emptyDir.bogus']);
+    ['extra', 'spec.containers[0].constructor', 'spec.containers[0].imagePullPolcy', 'spec.foo', 'spec.volumes[0].emptyDir.bogus']);
   reg.prune('', 'v1', 'Pod', pod);
   t.same(reg.unknownFields('', 'v1', 'Pod', pod), []);
   t.notOk('foo' in pod.spec);

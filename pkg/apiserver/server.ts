@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors, isStatusError, StatusError } from '../api/errors.js';
-import { StorageUnavailableError, type Storage } from '../storage/storage.js';
+import { ObjectTooLargeError, StorageUnavailableError, type Storage } from '../storage/storage.js';
 import { parsePath } from './request-path.js';
 import { Stores } from './stores.js';
 import { SchemaRegistry } from './validation.js';
@@ -177,6 +177,8 @@ function toStatus(err: unknown, maxBytes: number): StatusError {
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return errors.badRequest((err as Error).message);
   const statusCode = (err as { statusCode?: number }).statusCode;
   if (statusCode && statusCode >= 400 && statusCode < 500) return new StatusError(statusCode, 'BadRequest', (err as Error).message);
+  // Upstream answers 500 with etcd's words here (kubernetes#112152); the request is what is wrong.
+  if (err instanceof ObjectTooLargeError) return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: the object is ${err.bytes} bytes as stored, over etcd's request limit (${err.message})`);
   if (err instanceof StorageUnavailableError) return errors.serviceUnavailable(`the storage (etcd) is unavailable: ${err.message}`);
   return errors.internal('an unexpected error occurred; see the apiserver log');
 }

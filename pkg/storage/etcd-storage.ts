@@ -6,8 +6,9 @@ import { Etcd3, type IWatchResponse } from 'etcd3';
 // Exact below 2^53: revisions and versions are far below; this process uses no leases (whose
 // ids use all 64 bits). protobufjs is one shared module, so etcd3's watches get numbers too.
 import { CompareResult, CompareTarget, EtcdKv, type KeyValue, type RangeResponse } from './etcd-kv.js';
+import { GrpcCallError } from './grpc-unary.js';
 import {
-  CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError,
+  CompactedError, KeyExistsError, KeyNotFoundError, ObjectTooLargeError, RevisionConflictError,
   type JsonListResult, type ListOptions, type ListResult, type Storage, type StorageEvent, type Stored,
 } from './storage.js';
 
@@ -180,7 +181,7 @@ export class EtcdStorage implements Storage {
     const res = await this.#kv.txn({
       compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: 0 }],
       success: [{ request_put: { key: k, value } }],
-    });
+    }).catch((e: unknown) => { throw mapTooLarge(e, key, value); });
     if (!res.succeeded) throw new KeyExistsError(key);
     return handOver(obj, value, res.header.revision);
   }
@@ -192,7 +193,7 @@ export class EtcdStorage implements Storage {
       compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedRevision }],
       success: [{ request_put: { key: k, value } }],
       failure: [{ request_range: { key: k } }],
-    });
+    }).catch((e: unknown) => { throw mapTooLarge(e, key, value); });
     if (!res.succeeded) {
       const found = res.responses[0]?.response_range?.kvs.length ?? 0;
       throw found ? new RevisionConflictError(key) : new KeyNotFoundError(key);
@@ -302,6 +303,11 @@ function handOver<T extends Stored>(obj: T, value: Buffer, revision: number): T 
 
 function lastKeyOf(res: RangeResponse): string {
   return res.kvs[res.kvs.length - 1]!.key.toString('utf8');
+}
+
+function mapTooLarge(e: unknown, key: string, value: Buffer): unknown {
+  if (e instanceof GrpcCallError && /request is too large|received message larger than max/.test(e.message)) return new ObjectTooLargeError(key, value.length, e.message);
+  return e;
 }
 
 function mapCompacted(e: unknown, revision: number): unknown {

@@ -82,3 +82,9 @@ export class CompactedError extends Error {
 export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
 }
+/** The store refused a write for its size (etcd: over its --max-request-bytes, 1.5 MiB by default). */
+export class ObjectTooLargeError extends Error {
+  override name = 'ObjectTooLargeError';
+  /** message: the store's own words. */
+  constructor(readonly key: string, readonly bytes: number, why: string) { super(why); }
+}

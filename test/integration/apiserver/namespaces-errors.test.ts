@@ -83,6 +83,19 @@ t.test('errors are Status objects with the right code and reason', async (t) => 
   t.equal((await api.get(`${cms}/keep`)).body['data'].a, '1');
 });
 
+t.test('an object under --max-request-bytes but over etcd\'s request limit is a 413, and is not stored', async (t) => {
+  const { api } = await inProcessServer(t);
+  const pods = `${NS}/default/pods`;
+  // ~1.7 MB: below the apiserver's 3 MiB body limit, above etcd's 1.5 MiB default request limit.
+  const big = pod('big', { spec: { containers: [{ name: 'c', image: 'busybox:1.35', args: ['x'.repeat(1700 * 1024)] }] } });
+  const r = await api.post(pods, big);
+  t.equal(r.status, 413);
+  t.match(r.body, { kind: 'Status', status: 'Failure', code: 413, reason: 'RequestEntityTooLarge' });
+  t.match(r.body['message'], /^Request entity too large: the object is \d+ bytes as stored, over etcd's request limit \(etcdserver: request is too large\)$/);
+  t.equal((await api.get(`${pods}/big`)).status, 404);
+  t.equal((await api.post(pods, pod('small'))).status, 201, 'the next write goes through');
+});
+
 t.test('422 Invalid names each bad field in details.causes', async (t) => {
   const { api } = await inProcessServer(t);
   const noContainers = await api.post(`${NS}/default/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [] } });

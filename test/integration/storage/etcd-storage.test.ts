@@ -144,3 +144,23 @@ t.test('while etcd is down calls fail as StorageUnavailableError; after its rest
   await storage.create<Obj>('/outage/b', { metadata: { name: 'b' } });
   t.same((await storage.list<Obj>('/outage/')).items.map((o) => o.metadata.name), ['a', 'b']);
 });
+
+t.test('concurrent writes through the client thread each get their own answer back', async (t) => {
+  const storage = new EtcdStorage([await testEtcd(t)]);
+  t.teardown(() => storage.close());
+  const p = uniquePrefix('batched');
+  // Sent in one burst, so they cross to the client thread and back in shared batches.
+  const created = await Promise.all(Array.from({ length: 300 }, (_, i) =>
+    storage.create<Obj>(`${p}/k${i}`, { metadata: { name: `k${i}` }, n: i })));
+  const revisions = created.map((o) => Number(o.metadata.resourceVersion));
+  t.equal(new Set(revisions).size, 300, 'every create has a revision of its own');
+  const stored = await storage.list<Obj>(`${p}/`);
+  const byName = new Map(stored.items.map((o) => [o.metadata.name, o]));
+  t.ok(created.every((o) => byName.get(o.metadata.name)?.metadata.resourceVersion === o.metadata.resourceVersion && byName.get(o.metadata.name)?.n === o.n),
+    'each answer carries the revision its own key was stored at');
+  // Even ones collide with a key made above, odd ones are new: the answers must not swap.
+  const mixed = await Promise.allSettled(Array.from({ length: 20 }, (_, i) =>
+    storage.create<Obj>(i % 2 ? `${p}/new${i}` : `${p}/k${i}`, { metadata: { name: `m${i}` } })));
+  t.same(mixed.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : (r.value.metadata.name))),
+    Array.from({ length: 20 }, (_, i) => (i % 2 ? `m${i}` : 'KeyExistsError')), 'refusals and successes come back to their own callers');
+});

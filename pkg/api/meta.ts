@@ -32,9 +32,18 @@ export function parseBool(value: string | undefined): boolean | undefined {
 }
 
 /** RFC 3339 with second precision, as metav1.Time serialises. */
-export function nowRfc3339(date = new Date()): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+export function nowRfc3339(date?: Date): string {
+  if (date) return `${date.toISOString().slice(0, 19)}Z`;
+  // Every create stamps the time: formatted once per second.
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
+  }
+  return lastSecondText;
 }
+let lastSecond = -1;
+let lastSecondText = '';
 
 /** RFC 3339 with microseconds, as metav1.MicroTime serialises (leases, events). */
 export function nowMicroTime(date = new Date()): string {

@@ -14,6 +14,11 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
   readonly watchers: Gauge;
+  /**
+   * The label sets seen so far, each with its series: prom-client otherwise checks and hashes
+   * the labels on every request. Verbs, resources and codes are few, so this stays small.
+   */
+  readonly #series = new Map<string, { inc(): void; observe?(seconds: number): void }>();
 
   constructor(openWatches: () => number) {
     this.watchers = new Gauge({
@@ -23,7 +28,23 @@ export class ApiServerMetrics {
     });
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** One finished request: counted by code, and its latency observed unless it is a watch. */
+  request(labels: RequestLabels, code: number, seconds: number): void {
+    const key = `${labels.verb} ${labels.group} ${labels.version} ${labels.resource} ${labels.subresource} ${code}`;
+    let series = this.#series.get(key);
+    if (!series) {
+      const counter = this.requests.labels({ ...labels, code: String(code) });
+      const histogram = labels.verb === 'WATCH' ? undefined : this.latency.labels(labels);
+      series = { inc: () => counter.inc(), ...(histogram ? { observe: (s: number) => histogram.observe(s) } : {}) };
+      this.#series.set(key, series);
+    }
+    series.inc();
+    series.observe?.(seconds);
+  }
 }
+
+export interface RequestLabels { verb: string; group: string; version: string; resource: string; subresource: string }
 
 /** Kubernetes' verb names: list vs get, watch vs list, deletecollection. */
 export function requestVerb(method: string, hasName: boolean, isWatch: boolean): string {

@@ -73,8 +73,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
       const p = path.path;
       const verb = requestVerb(req.method, p.name !== undefined, bool(req.query as Query, 'watch'));
       const labels = { verb, group: p.group, version: p.version, resource: p.resource.plural, subresource: p.subresource ?? '' };
-      metrics.requests.inc({ ...labels, code: String(reply.statusCode) });
-      if (verb !== 'WATCH') metrics.latency.observe(labels, reply.elapsedTime / 1000);
+      metrics.request(labels, reply.statusCode, reply.elapsedTime / 1000);
     }
     done();
   });

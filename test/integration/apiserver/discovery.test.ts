@@ -84,12 +84,13 @@ t.test('health endpoints and request metrics by verb, resource and code', async 
   await api.get('/api/v1/namespaces/default/pods');
   await api.get('/api/v1/namespaces/default/pods/nope');
   await api.create('/api/v1/namespaces/default/pods', pod('p'));
+  await api.create('/api/v1/namespaces/default/pods', pod('q'));
   const m = await api.get('/metrics');
   t.match(m.headers.get('content-type'), /text\/plain/);
-  t.match(m.text, /apiserver_request_total\{[^}]*verb="LIST"[^}]*resource="pods"[^}]*code="200"[^}]*\} 1/);
-  t.match(m.text, /apiserver_request_total\{[^}]*verb="GET"[^}]*resource="pods"[^}]*code="404"[^}]*\} 1/);
-  t.match(m.text, /apiserver_request_total\{[^}]*verb="POST"[^}]*resource="pods"[^}]*code="201"[^}]*\} 1/);
-  t.match(m.text, /apiserver_request_duration_seconds_bucket\{/);
+  t.match(m.text, /apiserver_request_total\{[^}]*verb="LIST"[^}]*resource="pods"[^}]*code="200"[^}]*\} 1\n/);
+  t.match(m.text, /apiserver_request_total\{[^}]*verb="GET"[^}]*resource="pods"[^}]*code="404"[^}]*\} 1\n/);
+  t.match(m.text, /apiserver_request_total\{[^}]*verb="POST"[^}]*resource="pods"[^}]*code="201"[^}]*\} 2\n/, 'the same labels again count on the same series');
+  t.match(m.text, /apiserver_request_duration_seconds_count\{[^}]*verb="POST"[^}]*resource="pods"[^}]*\} 2\n/);
 });
 
 t.test('Tables for namespaces, pods, deployments and events carry partial object metadata and wide columns', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseBool, objectKey, splitKey } from '../../../pkg/api/meta.js';
+import { nowRfc3339, parseBool, objectKey, splitKey } from '../../../pkg/api/meta.js';
 import { errors } from '../../../pkg/api/errors.js';
 
 t.test('parseBool accepts what Go strconv.ParseBool accepts', async (t) => {
@@ -24,4 +24,15 @@ t.test('notFound has Kubernetes message shape', async (t) => {
 t.test('forbidden leaves out an empty name, as Kubernetes words it', async (t) => {
   t.equal(errors.forbidden({ group: '', resource: 'configmaps' }, '', 'because').status.message, 'configmaps is forbidden: because');
   t.equal(errors.forbidden({ group: '', resource: 'namespaces' }, 'default', 'this namespace may not be deleted').status.message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+});
+
+t.test('nowRfc3339 is the current second, also when it formats once per second', async (t) => {
+  t.equal(nowRfc3339(new Date('2026-11-23T18:01:02.345Z')), '2026-11-23T18:01:02Z');
+  for (let i = 0; i < 3; i++) {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const now = Date.parse(nowRfc3339());
+    const after = Math.floor(Date.now() / 1000) * 1000;
+    t.ok(now >= before && now <= after, `${new Date(now).toISOString()} is within the second it was asked in`);
+    await new Promise((r) => setTimeout(r, 600));
+  }
 });

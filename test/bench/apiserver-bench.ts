@@ -10,7 +10,7 @@ import { CompareResult, CompareTarget, EtcdKv } from '../../pkg/storage/etcd-kv.
 import { Pool } from 'undici';
 import { rssMb } from '../harness/components.js';
 import { startEtcd } from '../harness/etcd.js';
-import { startApiServer } from '../harness/apiserver.js';
+import { startApiServer, type ApiServerProcess } from '../harness/apiserver.js';
 import { closedLoop, percentile, printFigures, type Figure } from './bench-report.js';
 import type { FromWatchers, ToWatchers } from './fanout-watchers.js';
 
@@ -66,6 +66,8 @@ export function benchPod(name: string, namespace = 'default'): Record<string, un
 export async function runApiServerBench(): Promise<Figure[]> {
   const etcd = await startEtcd();
   const figures: Figure[] = [];
+  // Killed in the finally too: a bench that throws must not leave an apiserver behind.
+  let api: ApiServerProcess | undefined;
   try {
     // --- create throughput: raw etcd create-if-absent transactions of the same bytes, and the
     // apiserver's pod creates, in alternating rounds on one etcd, so that both meet the same
@@ -84,7 +86,7 @@ export async function runApiServerBench(): Promise<Figure[]> {
       if (!(await kv.txn(createIfAbsent(Buffer.from(`/raw/${round}/pods/default/p${i}`)))).succeeded) throw new Error('raw create failed');
     });
 
-    const api = await startApiServer(etcd.endpoint, '/registry');
+    api = await startApiServer(etcd.endpoint, '/registry');
     const pool = new Pool(api.url, { connections: IN_FLIGHT, pipelining: 1 });
     const post = async (path: string, body: unknown) => {
       const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -156,6 +158,7 @@ export async function runApiServerBench(): Promise<Figure[]> {
     await pool.close();
     await api.kill('SIGTERM');
   } finally {
+    await api?.kill();
     await etcd.stop();
   }
   return figures;
@@ -166,8 +169,9 @@ type Post = (path: string, body: unknown) => Promise<void>;
 /** The fan-out figures alone (`run-bench.js fanout`), on a fresh etcd and apiserver. */
 export async function runFanOutBench(): Promise<Figure[]> {
   const etcd = await startEtcd();
+  let api: ApiServerProcess | undefined;
   try {
-    const api = await startApiServer(etcd.endpoint, '/registry');
+    api = await startApiServer(etcd.endpoint, '/registry');
     const pool = new Pool(api.url, { connections: IN_FLIGHT, pipelining: 1 });
     const post: Post = async (path, body) => {
       const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -179,6 +183,7 @@ export async function runFanOutBench(): Promise<Figure[]> {
     await api.kill('SIGTERM');
     return figures;
   } finally {
+    await api?.kill();
     await etcd.stop();
   }
 }

@@ -3,17 +3,9 @@
 // OOM, image pull failures, env sources, cgroup limits, graceful deletion, and surviving
 // SIGKILL of itself (adoption) and of the apiserver.
 import t from 'tap';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { RestClient } from '../../../pkg/client/rest-client.js';
-import { DockerRuntime } from '../../../pkg/kubelet/runtime/docker/docker-runtime.js';
-import { startApiServer } from '../../harness/apiserver.js';
-import { ensureImage, requireDocker } from '../../harness/docker.js';
-import { testEtcd, uniquePrefix } from '../../harness/etcd.js';
-import { freePort } from '../../harness/free-port.js';
-import { podUntil, startKubelet, until } from './kubelet-harness.js';
+import { requireDocker } from '../../harness/docker.js';
+import { podUntil, startKubeletOnDocker, until } from './kubelet-harness.js';
 
 const NS = 'default';
 const run = `${process.pid}-${Date.now().toString(36)}`;
@@ -30,28 +22,11 @@ const sh = (name: string, script: string, extra: Partial<Container> = {}): Conta
 if (await requireDocker(t)) await main();
 
 async function main(): Promise<void> {
-  await ensureImage('busybox:1.35');
-  await ensureImage('registry.k8s.io/pause:3.10');
-  const etcd = await testEtcd(t);
-  const api = await startApiServer(etcd, uniquePrefix('kubelet'));
-  const client = new RestClient({ server: api.url });
-  const pods = client.resource('pods');
-  const rootDir = await mkdtemp(join(tmpdir(), 'tskube-kubelet-'));
-  const port = await freePort();
-  const kubelet = await startKubelet([
-    '--master', api.url, '--node-name', nodeName, '--port', String(port), '--root-dir', rootDir,
+  const { api, client, kubelet, runtime, port } = await startKubeletOnDocker(t, nodeName, [
     '--node-labels', 'tier=e2e,zone=a', '--register-with-taints', 'dedicated=e2e:PreferNoSchedule',
     '--node-status-update-frequency', '1s', '--node-lease-renew-interval', '1s',
   ]);
-  const runtime = new DockerRuntime({ nodeName });
-  t.teardown(async () => {
-    await kubelet.kill();
-    for (const s of await runtime.listSandboxes().catch(() => [])) await runtime.removeSandbox(s.id).catch(() => undefined);
-    await runtime.close();
-    await client.close();
-    await api.kill();
-    await rm(rootDir, { recursive: true, force: true });
-  });
+  const pods = client.resource('pods');
 
   await t.test('registers a Ready node with its capacity, nodeInfo, labels, taints and a lease', async (t) => {
     const node = await until('node Ready', async () => {

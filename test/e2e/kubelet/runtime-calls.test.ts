@@ -3,23 +3,14 @@
 // a bounded number of list and status calls. Docker's lists and inspects compete with the
 // creates and starts of a burst, so chatter here is startup latency there.
 import t from 'tap';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { RestClient } from '../../../pkg/client/rest-client.js';
-import { DockerRuntime } from '../../../pkg/kubelet/runtime/docker/docker-runtime.js';
-import { startApiServer } from '../../harness/apiserver.js';
-import { ensureImage, requireDocker } from '../../harness/docker.js';
-import { testEtcd, uniquePrefix } from '../../harness/etcd.js';
-import { freePort } from '../../harness/free-port.js';
-import { startKubelet, until } from './kubelet-harness.js';
+import { requireDocker } from '../../harness/docker.js';
+import { startKubeletOnDocker, until } from './kubelet-harness.js';
 
 const NS = 'default';
 const PODS = 8;
-const run = `${process.pid}-${Date.now().toString(36)}`;
-const nodeName = `e2e-calls-${run}`;
+const nodeName = `e2e-calls-${process.pid}-${Date.now().toString(36)}`;
 
 /**
  * List and status calls per started pod, past the relist's own. Starting a pod takes two
@@ -44,23 +35,7 @@ async function runtimeOperations(kubelet: string): Promise<Map<string, number>> 
 if (await requireDocker(t)) await main();
 
 async function main(): Promise<void> {
-  await ensureImage('busybox:1.35');
-  await ensureImage('registry.k8s.io/pause:3.10');
-  const etcd = await testEtcd(t);
-  const api = await startApiServer(etcd, uniquePrefix('kubelet-calls'));
-  const client = new RestClient({ server: api.url });
-  const rootDir = await mkdtemp(join(tmpdir(), 'tskube-kubelet-calls-'));
-  const port = await freePort();
-  const kubelet = await startKubelet(['--master', api.url, '--node-name', nodeName, '--port', String(port), '--root-dir', rootDir]);
-  const runtime = new DockerRuntime({ nodeName });
-  t.teardown(async () => {
-    await kubelet.kill();
-    for (const s of await runtime.listSandboxes().catch(() => [])) await runtime.removeSandbox(s.id).catch(() => undefined);
-    await runtime.close();
-    await client.close();
-    await api.kill();
-    await rm(rootDir, { recursive: true, force: true });
-  });
+  const { client, port } = await startKubeletOnDocker(t, nodeName);
   const metrics = `http://127.0.0.1:${port}`;
   await until('kubelet metrics', async () => ((await fetch(`${metrics}/metrics`)).ok ? true : undefined), 60_000);
   await until('node registered', () => client.resource('nodes').get('', nodeName), 30_000);

@@ -50,7 +50,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   const metrics = new ApiServerMetrics(() => watchers.open);
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
 
-  const app = Fastify({ logger: false, bodyLimit: maxBytes, return503OnClosing: true, maxParamLength: 1000 });
+  const app = Fastify({ logger: false, bodyLimit: maxBytes, return503OnClosing: true });
 
   // Every body is read raw: the handlers decode JSON, YAML, protobuf and the patch types themselves.
   app.removeAllContentTypeParsers();

@@ -44,6 +44,18 @@ t.test('create fills system metadata, honours generateName and answers 201', asy
   t.equal(missing.body['message'], 'deployments.apps "nope" not found');
 });
 
+t.test('a name of 253 characters (the DNS subdomain limit) works in every URL that carries it', async (t) => {
+  const { api } = await inProcessServer(t);
+  const name = `${'a'.repeat(62)}.`.repeat(4).slice(0, 252) + 'z';
+  t.equal(name.length, 253);
+  t.equal((await api.post(`${NS}/configmaps`, configMap(name))).status, 201);
+  t.equal((await api.get(`${NS}/configmaps/${name}`)).body['metadata']?.name, name);
+  t.equal((await api.patch(`${NS}/configmaps/${name}`, 'merge', { data: { k: 'v' } })).body['data']?.k, 'v');
+  t.equal((await api.delete(`${NS}/configmaps/${name}`)).status, 200);
+  const tooLong = await api.post(`${NS}/configmaps`, configMap(`${name}x`));
+  t.equal(tooLong.status, 422, 'one character more is invalid, not a routing error');
+});
+
 t.test('update with a stale resourceVersion is a 409 Conflict in Kubernetes words', async (t) => {
   const { api } = await inProcessServer(t);
   const cm = await api.create(`${NS}/configmaps`, configMap('c'));

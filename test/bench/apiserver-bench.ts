@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
 import { CompareResult, CompareTarget, EtcdKv } from '../../pkg/storage/etcd-kv.js';
 import { Pool } from 'undici';
+import { KeepAliveLoad } from './keep-alive-load.js';
 import { rssMb } from '../harness/components.js';
 import { startEtcd } from '../harness/etcd.js';
 import { startApiServer, type ApiServerProcess } from '../harness/apiserver.js';
@@ -93,16 +94,34 @@ export async function runApiServerBench(): Promise<Figure[]> {
       const text = await res.body.text();
       if (res.statusCode !== 201) throw new Error(`create failed ${res.statusCode}: ${text.slice(0, 200)}`);
     };
+    // The timed apiserver creates go through a minimal keep-alive client, as the raw creates go
+    // through the leanest etcd client: both share the two cores with the server they measure.
+    // undici is measured too, as etcd3 is.
+    const load = new KeepAliveLoad(api.url, IN_FLIGHT);
+    const apiCreates = (namespace: string, prefix: string, count: number) => closedLoop(count, IN_FLIGHT, async (i) => {
+      const res = await load.post(`/api/v1/namespaces/${namespace}/pods`, JSON.stringify(benchPod(`${prefix}-${i}`, namespace)));
+      if (res.status !== 201) throw new Error(`create failed ${res.status}: ${res.body.toString('utf8', 0, 200)}`);
+    });
     // Warm up, untimed: etcd, and the apiserver's validators, caches and optimised code for the
     // concurrent path (a first round at 64 in flight ran ~20% slower than the next ones).
     await rawCreates('warm', WARM_CREATES);
     // Warm-up pods go to another namespace: the list below counts the pods of default.
-    await closedLoop(WARM_CREATES, IN_FLIGHT, (i) => post('/api/v1/namespaces/kube-system/pods', benchPod(`warm-${i}`, 'kube-system')));
-    const rounds: { raw: Run; api: Run }[] = [];
+    await apiCreates('kube-system', 'warm', WARM_CREATES);
+    // CPU per create of each process shows where the two cores go: the ratio is mostly what
+    // the apiserver spends per create against what etcd and its client spend.
+    const apiPid = api.process.pid;
+    const costed = async (run: () => Promise<Run>): Promise<Run & { cpu: number[] }> => {
+      const before = [cpuMs(etcd.process.pid), cpuMs(apiPid), processCpuMs()];
+      const done = await run();
+      const after = [cpuMs(etcd.process.pid), cpuMs(apiPid), processCpuMs()];
+      return { ...done, cpu: after.map((ms, i) => (ms - before[i]!) / CREATES) };
+    };
+    const rounds: { raw: Run & { cpu: number[] }; api: Run & { cpu: number[] } }[] = [];
     for (let r = 0; r < CREATE_ROUNDS; r++) {
-      const raw = await rawCreates(`r${r}`, CREATES);
-      rounds.push({ raw, api: await closedLoop(CREATES, IN_FLIGHT, (i) => post('/api/v1/namespaces/default/pods', benchPod(`p${r}-${i}`))) });
+      const raw = await costed(() => rawCreates(`r${r}`, CREATES));
+      rounds.push({ raw, api: await costed(() => apiCreates('default', `p${r}`, CREATES)) });
     }
+    load.close();
     kv.close();
     const etcd3 = new Etcd3({ hosts: [etcd.endpoint] });
     const etcd3Run = await closedLoop(CREATES, IN_FLIGHT, async (i) => {
@@ -110,18 +129,24 @@ export async function runApiServerBench(): Promise<Figure[]> {
       await etcd3.kv.txn({ compare: compare.map((c) => ({ ...c, target: 'Mod' as const, result: 'Equal' as const })), success });
     });
     etcd3.close();
+    const undiciRun = await closedLoop(CREATES, IN_FLIGHT, (i) => post('/api/v1/namespaces/kube-system/pods', benchPod(`undici-${i}`, 'kube-system')));
     const rate = (run: Run) => CREATES / run.seconds;
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const rawRate = mean(rounds.map((r) => rate(r.raw)));
     const apiRate = mean(rounds.map((r) => rate(r.api)));
     const ratios = rounds.map((r) => rate(r.api) / rate(r.raw));
+    const cpuNote = (pick: (r: (typeof rounds)[number]) => { cpu: number[] }) => {
+      const [etcdMs, apiMs, clientMs] = [0, 1, 2].map((i) => mean(rounds.map((r) => pick(r).cpu[i]!)));
+      return `CPU per create: etcd ${etcdMs!.toFixed(2)} ms, apiserver ${apiMs!.toFixed(2)} ms, client ${clientMs!.toFixed(2)} ms`;
+    };
     const latencies = (pick: (r: { raw: Run; api: Run }) => Run) => rounds.flatMap((r) => pick(r).latencies).sort((a, b) => a - b);
     const rawLat = latencies((r) => r.raw);
     const apiLat = latencies((r) => r.api);
     figures.push(
-      { name: 'raw etcd create-if-absent (64 in flight)', value: rawRate, unit: 'creates/s', note: `mean of ${CREATE_ROUNDS} rounds; p50 ${percentile(rawLat, 50).toFixed(1)} ms, p99 ${percentile(rawLat, 99).toFixed(1)} ms` },
+      { name: 'raw etcd create-if-absent (64 in flight)', value: rawRate, unit: 'creates/s', note: `mean of ${CREATE_ROUNDS} rounds; p50 ${percentile(rawLat, 50).toFixed(1)} ms, p99 ${percentile(rawLat, 99).toFixed(1)} ms; ${cpuNote((r) => r.raw)}` },
       { name: 'the same through the etcd3 client', value: CREATES / etcd3Run.seconds, unit: 'creates/s', note: `apiserver / this: ${(apiRate / (CREATES / etcd3Run.seconds)).toFixed(2)}` },
-      { name: 'apiserver pod create (64 in flight)', value: apiRate, unit: 'creates/s', note: `mean of ${CREATE_ROUNDS} rounds; p50 ${percentile(apiLat, 50).toFixed(1)} ms, p99 ${percentile(apiLat, 99).toFixed(1)} ms` },
+      { name: 'apiserver pod create (64 in flight)', value: apiRate, unit: 'creates/s', note: `mean of ${CREATE_ROUNDS} rounds; p50 ${percentile(apiLat, 50).toFixed(1)} ms, p99 ${percentile(apiLat, 99).toFixed(1)} ms; ${cpuNote((r) => r.api)}` },
+      { name: 'the same through undici', value: CREATES / undiciRun.seconds, unit: 'creates/s', note: `this / raw etcd: ${(CREATES / undiciRun.seconds / rawRate).toFixed(2)}` },
       { name: 'apiserver / raw etcd create throughput', value: mean(ratios), unit: 'ratio', target: '>= 0.5 (aim 0.7)', note: `rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')}` },
     );
 
@@ -196,6 +221,12 @@ function cpuMs(pid: number | undefined): number {
   } catch { return 0; }
 }
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) this process has used so far, in ms. */
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
 
 /** Posts `count` events open-loop at `perSecond`, whatever the answers' latency. */
 async function postAtRate(count: number, perSecond: number, send: () => Promise<void>): Promise<void> {

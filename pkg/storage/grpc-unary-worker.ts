@@ -99,8 +99,12 @@ export class WorkerUnaryTransport implements UnaryTransport {
     this.#thread().postMessage(batch, [batch]);
   });
 
-  constructor(endpoints: string[]) {
+  readonly #threadMain: URL;
+
+  /** threadMain: the thread's module, this one; a test stands in one that dies. */
+  constructor(endpoints: string[], threadMain = new URL(import.meta.url)) {
     this.#endpoints = endpoints;
+    this.#threadMain = threadMain;
   }
 
   call(path: string, message: Uint8Array): Promise<Buffer> {
@@ -122,7 +126,7 @@ export class WorkerUnaryTransport implements UnaryTransport {
   #thread(): Worker {
     if (this.#worker) return this.#worker;
     // It holds only requests and answers in flight: a small heap keeps its memory small.
-    const worker = new Worker(new URL(import.meta.url), {
+    const worker = new Worker(this.#threadMain, {
       workerData: { endpoints: this.#endpoints }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
     worker.on('message', (batch: ArrayBuffer) => {

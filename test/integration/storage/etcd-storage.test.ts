@@ -1,5 +1,9 @@
 import t from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EtcdStorage } from '../../../pkg/storage/etcd-storage.js';
+import { WorkerUnaryTransport } from '../../../pkg/storage/grpc-unary-worker.js';
 import { type StorageEvent } from '../../../pkg/storage/storage.js';
 import { startEtcd, testEtcd, uniquePrefix } from '../../harness/etcd.js';
 import { freePort } from '../../harness/free-port.js';
@@ -163,4 +167,21 @@ t.test('concurrent writes through the client thread each get their own answer ba
     storage.create<Obj>(i % 2 ? `${p}/new${i}` : `${p}/k${i}`, { metadata: { name: `m${i}` } })));
   t.same(mixed.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : (r.value.metadata.name))),
     Array.from({ length: 20 }, (_, i) => (i % 2 ? `m${i}` : 'KeyExistsError')), 'refusals and successes come back to their own callers');
+});
+
+t.test('a client thread that dies fails its calls as unavailable, and the next call starts a new one', async (t) => {
+  const endpoint = await testEtcd(t);
+  const dir = await mkdtemp(join(tmpdir(), 'tskube-thread-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // Read by the stand-in thread, which gets a copy of this environment when it starts.
+  process.env['TSKUBE_TEST_THREAD_DEATH_MARK'] = join(dir, 'died');
+  const transport = new WorkerUnaryTransport([endpoint], new URL('./dying-client-thread.js', import.meta.url));
+  t.teardown(() => transport.close());
+  const status = () => transport.call('/etcdserverpb.Maintenance/Status', new Uint8Array());
+  const inFlight = await Promise.allSettled([status(), status()]);
+  t.same(inFlight.map((r) => r.status === 'rejected' && (r.reason as Error).name), ['StorageUnavailableError', 'StorageUnavailableError'],
+    'the calls the dead thread held fail, and none is left waiting');
+  t.match(inFlight[0]?.status === 'rejected' && (inFlight[0].reason as Error).message, /thread exited/);
+  const answer = await status();
+  t.ok(answer.length > 0, 'the next call gets an answer from etcd through a new thread');
 });

@@ -12,6 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { JsonSchema } from '../../pkg/apiserver/validation.js';
+import { goJsonName } from '../../pkg/apiserver/protobuf-go-fields.js';
 
 
 /** proto package segment under k8s.io.api → API group name. */
@@ -224,9 +225,10 @@ export function generateDefinitions(protoRoot: string, typesDir: string): Record
       for (const f of t.fieldsArray) {
         const target = f.resolvedType;
         if (target instanceof protobuf.Type && INLINE.has(`${target.name} ${f.name}`)) { addFields(target); continue; }
-        properties[f.name] = fieldSchema(f);
-        const isRequired = fromTypes ? fromTypes.has(f.name) : !markers(f.comment).has('optional');
-        if (isRequired && f.name !== 'apiVersion' && f.name !== 'kind') required.push(f.name);
+        const name = goJsonName(t.fullName.slice(1), f.name);
+        properties[name] = fieldSchema(f);
+        const isRequired = fromTypes ? fromTypes.has(name) : !markers(f.comment).has('optional');
+        if (isRequired && name !== 'apiVersion' && name !== 'kind') required.push(name);
       }
     };
     addFields(m);

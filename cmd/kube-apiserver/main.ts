@@ -12,11 +12,15 @@ const flags = parseFlags('kube-apiserver', {
   'insecure-port': { type: 'string', default: '8080', description: 'The port to serve unauthenticated access on (0 disables).' },
   'secure-port': { type: 'string', default: '0', description: 'The port to serve HTTPS with authentication and authorization (not implemented yet; 0 disables).' },
   'max-request-bytes': { type: 'string', default: String(3 * 1024 * 1024), description: 'The largest request body the server accepts, in bytes.' },
+  'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', description: 'The iss claim of service account tokens.' },
+  'service-account-signing-key-file': { type: 'string', default: '', description: 'PEM RSA private key that signs service account tokens (without one, a key made at the first token request that does not outlive the process).' },
 });
 
 const log = componentLogger('kube-apiserver');
 const storage = new EtcdStorage(flags['etcd-servers'].split(',').map((s) => s.trim()).filter(Boolean));
-const server = buildServer({ storage, etcdPrefix: flags['etcd-prefix'].replace(/\/$/, ''), logger: log, maxRequestBytes: intFlag('max-request-bytes', flags['max-request-bytes']) });
+const server = buildServer({ storage, etcdPrefix: flags['etcd-prefix'].replace(/\/$/, ''), logger: log, maxRequestBytes: intFlag('max-request-bytes', flags['max-request-bytes']),
+  serviceAccountIssuer: flags['service-account-issuer'], serviceAccountSigningKeyFile: flags['service-account-signing-key-file'],
+});
 if (flags['secure-port'] !== '0') log.warn({ port: flags['secure-port'] }, '--secure-port is not implemented yet; serving only the insecure port');
 
 let stopping = false;

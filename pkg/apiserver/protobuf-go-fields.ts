@@ -223,3 +223,17 @@ export const goPointerScalars: ReadonlySet<string> = flatten(POINTER_SCALARS);
 export const goInlineFields: ReadonlySet<string> = flatten(INLINE);
 export const goOptionalWithoutOmitempty: ReadonlySet<string> = flatten(OPTIONAL_WITHOUT_OMITEMPTY);
 export const goOmitemptyWithoutOptional: ReadonlySet<string> = flatten(OMITEMPTY_WITHOUT_OPTIONAL);
+
+/**
+ * Fields whose protobuf name is not their JSON name: go-to-protobuf takes the name from the
+ * Go tag `protobuf:"...,name=uID"`, encoding/json from `json:"uid"`. Found by comparing every
+ * proto field with kubernetes-types (generated from upstream's OpenAPI).
+ */
+const JSON_NAMES: Readonly<Record<string, string>> = {
+  'k8s.io.api.authentication.v1.BoundObjectReference.uID': 'uid',
+};
+
+/** A field's JSON name; `message` is the full proto name without a leading dot. */
+export function goJsonName(message: string, field: string): string {
+  return JSON_NAMES[`${message}.${field}`] ?? field;
+}

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { errors, StatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
-import { goInlineFields, goOmitemptyWithoutOptional, goOptionalWithoutOmitempty, goPointerScalars } from './protobuf-go-fields.js';
+import { goInlineFields, goJsonName, goOmitemptyWithoutOptional, goOptionalWithoutOmitempty, goPointerScalars } from './protobuf-go-fields.js';
 import { formatGoDuration, formatGoMicroTime, formatGoTime } from './protobuf-go-values.js';
 
 /** "k8s\0": every Kubernetes protobuf message starts with it. */
@@ -237,6 +237,7 @@ function goJsonOfMessage(type: protobuf.Type, message: object): { [key: string]:
   const qualified = type.fullName.slice(1);
   for (const field of type.fieldsArray) {
     const name = field.name;
+    const jsonName = goJsonName(qualified, name);
     const key = `${qualified}.${name}`;
     const omitempty = !required.has(key);
     const value = m[name];
@@ -249,14 +250,14 @@ function goJsonOfMessage(type: protobuf.Type, message: object): { [key: string]:
       for (const [k, v] of entries) {
         obj[k] = resolved ? messageValue(resolved, v as Record<string, unknown>) : scalarValue(field, v);
       }
-      out[name] = obj;
+      out[jsonName] = obj;
       continue;
     }
 
     if (field.repeated) {
       const items = Array.isArray(value) ? value : [];
       if (items.length === 0) continue;
-      out[name] = items.map((item) => (resolved ? messageValue(resolved, item as Record<string, unknown>) : scalarValue(field, item)));
+      out[jsonName] = items.map((item) => (resolved ? messageValue(resolved, item as Record<string, unknown>) : scalarValue(field, item)));
       continue;
     }
 
@@ -269,21 +270,21 @@ function goJsonOfMessage(type: protobuf.Type, message: object): { [key: string]:
       }
       if (isSpecial(resolved)) {
         const special = specialValue(resolved, value as Record<string, unknown>);
-        if (special !== undefined) out[name] = special;
+        if (special !== undefined) out[jsonName] = special;
         continue;
       }
-      out[name] = goJsonOfMessage(resolved, value as object);
+      out[jsonName] = goJsonOfMessage(resolved, value as object);
       continue;
     }
 
     if (goPointerScalars.has(key)) {
-      if (own(m, name)) out[name] = scalarValue(field, value);
+      if (own(m, name)) out[jsonName] = scalarValue(field, value);
       continue;
     }
     // A value field: Go holds its zero when absent, and omitempty drops zeros.
     const v = own(m, name) ? scalarValue(field, value) : zeroOf(field);
     if (omitempty && isZero(field, v)) continue;
-    out[name] = v;
+    out[jsonName] = v;
   }
   return out;
 }

@@ -18,6 +18,7 @@ import {
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
 import { ApiServerMetrics, requestVerb } from './metrics.js';
 import { str, bool, type Query } from './handlers/query.js';
+import { TokenIssuer } from './service-account-tokens.js';
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -27,6 +28,9 @@ export interface ApiServerOptions {
   schemas?: SchemaRegistry;
   /** How often watchers that allow bookmarks get one; Kubernetes: about a minute. */
   watchBookmarkIntervalMs?: number;
+  /** --service-account-issuer and --service-account-signing-key-file. */
+  serviceAccountIssuer?: string | undefined;
+  serviceAccountSigningKeyFile?: string | undefined;
 }
 
 export interface ApiServer {
@@ -46,7 +50,8 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   const stores = new Stores({ storage: opts.storage, etcdPrefix: opts.etcdPrefix, schemas, logger: log, strategyFor });
   const watchers = { open: 0, responses: new Set<ServerResponse>() };
   const shutdown = new AbortController();
-  const ctx: HandlerContext = { stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs, shutdown: shutdown.signal };
+  const tokens = new TokenIssuer({ issuer: opts.serviceAccountIssuer, signingKeyFile: opts.serviceAccountSigningKeyFile });
+  const ctx: HandlerContext = { stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs, shutdown: shutdown.signal, tokens };
   const metrics = new ApiServerMetrics(() => watchers.open);
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 import { pino } from 'pino';
-import { buildServer, type ApiServer } from '../../pkg/apiserver/server.js';
+import { buildServer, type ApiServer, type ApiServerOptions } from '../../pkg/apiserver/server.js';
 import { EtcdStorage } from '../../pkg/storage/etcd-storage.js';
 import { componentEnv } from '../../pkg/component/process-env.js';
 
@@ -66,7 +66,9 @@ export async function compactEtcd(etcd: string): Promise<number> {
 export interface InProcessApiServer { url: string; server: ApiServer; storage: EtcdStorage; close(): Promise<void> }
 
 /** The apiserver inside the test process: faster to start; for tests that never kill it. */
-export async function startInProcessApiServer(etcd: string, prefix: string, opts: { maxRequestBytes?: number } = {}): Promise<InProcessApiServer> {
+export type InProcessOptions = Pick<ApiServerOptions, 'maxRequestBytes' | 'serviceAccountSigningKeyFile' | 'serviceAccountIssuer'>;
+
+export async function startInProcessApiServer(etcd: string, prefix: string, opts: InProcessOptions = {}): Promise<InProcessApiServer> {
   const storage = new EtcdStorage([etcd]);
   const server = buildServer({ storage, etcdPrefix: prefix, logger: pino({ level: process.env['TSKUBE_TEST_LOG'] ?? 'silent' }), ...opts });
   await server.bootstrap();

@@ -17,7 +17,9 @@ import { bool, dryRun, fieldValidation, int, listQuery, str, type Query } from '
 import { negotiate, TABLE_CONTENT_TYPE, type Encoding } from './response.js';
 import { serveWatch, validateWatchOptions } from './watch-handler.js';
 import { handleSubresource } from './subresources.js';
+import { handleReview, isReview } from './reviews.js';
 import { memoryReclaimer } from '../memory-reclaimer.js';
+import type { TokenIssuer } from '../service-account-tokens.js';
 
 export interface HandlerContext {
   stores: Stores;
@@ -28,6 +30,8 @@ export interface HandlerContext {
   shutdown?: AbortSignal | undefined;
   /** How often idle watchers that allow bookmarks get one (tests shorten it). */
   bookmarkIntervalMs?: number | undefined;
+  /** Signs serviceaccounts/token answers. */
+  tokens: TokenIssuer;
 }
 
 /** The definitions strategic merge patch needs, rooted at the patched kind. */
@@ -38,6 +42,7 @@ function patchSchema(stores: Stores, group: string, version: string, kind: strin
 }
 
 export async function handleResource(req: FastifyRequest, reply: FastifyReply, path: ResourcePath, ctx: HandlerContext): Promise<unknown> {
+  if (isReview(path)) return handleReview(req, reply, path, ctx.stores.schemas);
   const store = ctx.stores.get(path.group, path.version, path.resource.plural);
   if (!store) throw errors.notFound({ group: path.group, resource: path.resource.plural }, path.name ?? '');
   const q = req.query as Query;

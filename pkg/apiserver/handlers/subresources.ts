@@ -1,8 +1,9 @@
 // Subresources: status (every kind with one), scale (autoscaling/v1 Scale), pods/binding,
-// pods/eviction, pods/log (proxied to the node's kubelet) and namespaces/finalize.
+// pods/eviction, pods/log (proxied to the node's kubelet), namespaces/finalize and
+// serviceaccounts/token.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { request as undiciRequest } from 'undici';
-import { errors } from '../../api/errors.js';
+import { errors, field } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import { nowRfc3339 } from '../../api/meta.js';
 import { labelSelectorAsSelector } from '../../api/labels.js';
@@ -39,6 +40,7 @@ export async function handleSubresource(req: FastifyRequest, reply: FastifyReply
     case 'eviction': return evictPod(req, reply, store, ns, name, ctx);
     case 'finalize': return finalizeNamespace(reply, store, name, decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined), write.dryRun);
     case 'log': return proxyLogs(req, reply, store, ns, name, q, ctx);
+    case 'token': return requestToken(req, reply, store, ns, name, ctx);
     default:
       throw errors.methodNotAllowed(req.method, `${path.resource.plural}/${sub}`);
   }
@@ -209,4 +211,66 @@ async function proxyLogs(req: FastifyRequest, reply: FastifyReply, store: Store,
   } catch { /* client or kubelet went away */ }
   reply.raw.end();
   return reply;
+}
+
+// ---- serviceaccounts/token ----
+
+const DEFAULT_TOKEN_SECONDS = 3600;
+const MIN_TOKEN_SECONDS = 600;
+const BINDABLE: Readonly<Record<string, string>> = { Pod: 'pods', Secret: 'secrets', Node: 'nodes' };
+
+interface TokenRequestSpec {
+  audiences?: string[]; expirationSeconds?: number;
+  boundObjectRef?: { kind?: string; apiVersion?: string; name?: string; uid?: string };
+}
+
+/** TokenRequest: a signed token for the service account, optionally bound to a pod, secret or node. */
+async function requestToken(req: FastifyRequest, reply: FastifyReply, store: Store, ns: string, name: string, ctx: HandlerContext) {
+  const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+  if (body.kind !== undefined && body.kind !== 'TokenRequest') {
+    throw errors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (TokenRequest)`);
+  }
+  if (body.apiVersion !== undefined && body.apiVersion !== 'authentication.k8s.io/v1') {
+    throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (authentication.k8s.io/v1)`);
+  }
+  const { status: _ignored, ...asked } = body;
+  const spec: TokenRequestSpec = { ...(asked['spec'] as TokenRequestSpec | undefined) };
+  spec.expirationSeconds ??= DEFAULT_TOKEN_SECONDS;
+  if (!spec.audiences?.length) spec.audiences = [ctx.tokens.issuer];
+  asked['spec'] = spec;
+  const errs = ctx.stores.schemas.validate('authentication.k8s.io', 'v1', 'TokenRequest', asked);
+  if (!errs.length && spec.expirationSeconds < MIN_TOKEN_SECONDS) {
+    errs.push(field.invalid('spec.expirationSeconds', spec.expirationSeconds, 'may not specify a duration less than 10 minutes'));
+  }
+  if (!errs.length && spec.expirationSeconds > 2 ** 32) {
+    errs.push(field.invalid('spec.expirationSeconds', spec.expirationSeconds, 'may not specify a duration larger than 2^32 seconds'));
+  }
+  if (errs.length) throw errors.invalid('authentication.k8s.io', 'TokenRequest', name, errs);
+
+  const account = await store.get(ns, name);
+  let bound: { kind: 'Pod' | 'Secret' | 'Node'; name: string; uid: string } | undefined;
+  const ref = spec.boundObjectRef;
+  if (ref) {
+    const plural = (ref.apiVersion ?? 'v1') === 'v1' ? BINDABLE[ref.kind ?? ''] : undefined;
+    if (!plural) throw errors.badRequest(`cannot bind token to object of type ${ref.apiVersion ?? ''}, Kind=${ref.kind ?? ''}`);
+    const target = await ctx.stores.preferred('', plural)!.get(plural === 'nodes' ? '' : ns, ref.name ?? '');
+    if (ref.kind === 'Pod' && (target['spec'] as { serviceAccountName?: string } | undefined)?.serviceAccountName !== name) {
+      throw errors.badRequest(`cannot bind token for serviceaccount "${name}" to pod running with different serviceaccount name.`);
+    }
+    const uid = target.metadata?.uid ?? '';
+    if (ref.uid && ref.uid !== uid) {
+      throw errors.conflict({ group: '', resource: ref.kind! }, ref.name ?? '',
+        `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+    }
+    bound = { kind: ref.kind as 'Pod' | 'Secret' | 'Node', name: ref.name ?? '', uid };
+  }
+  const { token, expires } = ctx.tokens.issue({
+    namespace: ns, serviceAccount: { name, uid: account.metadata?.uid ?? '' },
+    audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, ...(bound ? { bound } : {}),
+  });
+  return sendJson(reply, 201, {
+    kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', ...asked,
+    metadata: { ...asked.metadata, name, namespace: ns, creationTimestamp: null },
+    spec, status: { token, expirationTimestamp: new Date(expires * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+  });
 }

@@ -147,6 +147,27 @@ ${env}
   t.match(missing.stderr, /failed to create configmap: namespaces "nowhere" not found/);
   const dup = await kubectl('create', 'ns', 'demo');
   t.match(dup.stderr, /Error from server \(AlreadyExists\): namespaces "demo" already exists/);
+
+  // reviews and tokens: protobuf bodies, answered by the apiserver
+  t.equal((await ok('auth', 'can-i', 'delete', 'nodes')).trim(), 'yes', 'the insecure port allows everything');
+  t.match(await ok('auth', 'can-i', '--list', '-n', 'demo'), /\n\*\.\*\s+\[\]\s+\[\]\s+\[\*\]\n/);
+  t.match(await ok('auth', 'whoami'), /Username\s+system:unsecured\n/);
+  await ok('create', 'serviceaccount', 'robot', '-n', 'demo');
+  const token = (await ok('create', 'token', 'robot', '-n', 'demo', '--duration=20m', '--audience=api')).trim();
+  const [, payload] = token.split('.');
+  const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
+  t.equal(claims['sub'], 'system:serviceaccount:demo:robot');
+  t.same(claims['aud'], ['api']);
+  t.equal(Number(claims['exp']) - Number(claims['iat']), 1200);
+  await ok('run', 'p2', '-n', 'demo', '--image=busybox:1.35', '--overrides={"spec":{"serviceAccountName":"robot"}}');
+  const podUid = (await ok('get', 'pod', 'p2', '-n', 'demo', '-o', 'jsonpath={.metadata.uid}')).trim();
+  const bound = (await ok('create', 'token', 'robot', '-n', 'demo', '--bound-object-kind=Pod', '--bound-object-name=p2', `--bound-object-uid=${podUid}`)).trim();
+  t.same((JSON.parse(Buffer.from(bound.split('.')[1] ?? '', 'base64url').toString()) as { 'kubernetes.io': { pod?: unknown } })['kubernetes.io'].pod,
+    { name: 'p2', uid: podUid }, 'a token bound to a pod names it');
+  const stale = await kubectl('create', 'token', 'robot', '-n', 'demo', '--bound-object-kind=Pod', '--bound-object-name=p2', '--bound-object-uid=0000');
+  t.match(stale.stderr, /the UID in the bound object reference \(0000\) does not match the UID in record/, 'the uid kubectl sends in protobuf is read');
+  const noAccount = await kubectl('create', 'token', 'nobody', '-n', 'demo');
+  t.match(noAccount.stderr, /serviceaccounts "nobody" not found/);
 });
 
 async function until(cond: () => boolean, what: string, timeoutMs: number): Promise<void> {

@@ -1,7 +1,7 @@
 // Raw HTTP against an apiserver, as a real client sees it: status codes, headers and bodies,
 // plus a watch reader that yields one event per line and fails a test instead of hanging.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startInProcessApiServer, type InProcessApiServer } from '../../harness/apiserver.js';
+import { startInProcessApiServer, type InProcessApiServer, type InProcessOptions } from '../../harness/apiserver.js';
 import { testEtcd, uniquePrefix } from '../../harness/etcd.js';
 
 export type Obj = Record<string, any>;
@@ -135,7 +135,7 @@ export class Watch {
 interface TestLike { teardown(fn: () => unknown): void }
 
 /** A fresh in-process apiserver over the test etcd under its own prefix, closed at teardown. */
-export async function inProcessServer(t: TestLike, opts: { maxRequestBytes?: number } = {}): Promise<{ api: Api; server: InProcessApiServer; etcd: string; prefix: string }> {
+export async function inProcessServer(t: TestLike, opts: InProcessOptions = {}): Promise<{ api: Api; server: InProcessApiServer; etcd: string; prefix: string }> {
   const etcd = await testEtcd(t);
   const prefix = uniquePrefix('apiserver');
   const server = await startInProcessApiServer(etcd, prefix, opts);

@@ -247,6 +247,7 @@ export async function up(opts: UpOptions): Promise<number> {
     const [kubeApiserver] = supervisor.startStage([spec('kube-apiserver', 'kube-apiserver', [
       '--etcd-servers', etcdUrl, '--etcd-prefix', '/registry',
       '--insecure-bind-address', '127.0.0.1', '--insecure-port', String(port),
+      '--service-account-signing-key-file', stateDir.serviceAccountKeyPath,
     ], () => httpReady(`${apiserver}/readyz`, /^ok/), port)]);
     if (!etcd || !kubeApiserver) throw new Error('unreachable: a stage without its process');
 

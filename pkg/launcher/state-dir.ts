@@ -1,6 +1,7 @@
 // The launcher's state directory: everything one cluster keeps between `tskube up` runs
-// (etcd data, kubelet root dirs, logs, kubeconfig) plus what `down` and `status` need to find
+// (etcd data, kubelet root dirs, logs, kubeconfig, the service account signing key) plus what `down` and `status` need to find
 // a running launcher (its pid file and cluster.json with the ports and child pids).
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -41,6 +42,8 @@ export class StateDir {
   get etcdDataDir(): string { return join(this.root, 'etcd'); }
   get logsDir(): string { return join(this.root, 'logs'); }
   get kubeconfigPath(): string { return join(this.root, 'kubeconfig'); }
+  /** Signs service account tokens; kept so tokens from before a restart still verify. */
+  get serviceAccountKeyPath(): string { return join(this.root, 'service-account.key'); }
   get pidFile(): string { return join(this.root, 'tskube.pid'); }
   get stateFile(): string { return join(this.root, 'cluster.json'); }
   logPath(component: string): string { return join(this.logsDir, `${component}.log`); }
@@ -49,6 +52,10 @@ export class StateDir {
   async create(): Promise<void> {
     await mkdir(this.logsDir, { recursive: true });
     await mkdir(this.etcdDataDir, { recursive: true, mode: 0o700 });
+    if (!existsSync(this.serviceAccountKeyPath)) {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      await writeFile(this.serviceAccountKeyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    }
   }
 
   readState(): ClusterState | undefined {

@@ -27,6 +27,16 @@ export function decodeObjectBody(contentType: string | undefined, body: Buffer |
   return value as KubeObject;
 }
 
+/** A body's apiVersion and kind, where it sets them, must be what the URL says it is. */
+export function expectTypeMeta(body: KubeObject, apiVersion: string, kind: string): void {
+  if (body.kind !== undefined && body.kind !== kind) {
+    throw errors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${kind})`);
+  }
+  if (body.apiVersion !== undefined && body.apiVersion !== apiVersion) {
+    throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
+  }
+}
+
 /** A body that may be absent (DELETE options). */
 export function decodeOptionalBody(contentType: string | undefined, body: Buffer | undefined): Record<string, unknown> | undefined {
   if (!body || body.length === 0) return undefined;

@@ -16,6 +16,7 @@ import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type Storage,
 } from '../storage/storage.js';
 import type { SchemaRegistry } from './validation.js';
+import { expectTypeMeta } from './request-body.js';
 import type { Strategy, StrategyContext } from './strategy.js';
 import { WatchCache, type ObjectAttrs, type WatchFilter } from './watch-cache.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors, generateName, pathSegmentErrors } from './names.js';
@@ -304,12 +305,7 @@ export class Store {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw errors.badRequest('the body of the request must be an object');
     // Bodies are freshly decoded for this request (or produced by a patch), so they are ours to change.
     const obj = body;
-    if (obj.kind !== undefined && obj.kind !== this.info.kind) {
-      throw errors.badRequest(`the API version in the data (${obj.apiVersion ?? ''}) does not match the expected API version (${this.apiVersion})`.replace(/API version in the data .*$/, `kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`));
-    }
-    if (obj.apiVersion !== undefined && obj.apiVersion !== this.apiVersion) {
-      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${this.apiVersion})`);
-    }
+    expectTypeMeta(obj, this.apiVersion, this.info.kind);
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata))) {

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors, field, type FieldError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { ResourcePath } from '../request-path.js';
-import { decodeObjectBody } from '../request-body.js';
+import { decodeObjectBody, expectTypeMeta } from '../request-body.js';
 import type { SchemaRegistry } from '../validation.js';
 import { sendJson } from './resource-handler.js';
 
@@ -48,12 +48,7 @@ export async function handleReview(req: FastifyRequest, reply: FastifyReply, pat
   const { kind } = path.resource;
   const apiVersion = `${path.group}/${path.version}`;
   const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
-  if (body.kind !== undefined && body.kind !== kind) {
-    throw errors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${kind})`);
-  }
-  if (body.apiVersion !== undefined && body.apiVersion !== apiVersion) {
-    throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersion})`);
-  }
+  expectTypeMeta(body, apiVersion, kind);
   const namespace = path.namespace ?? '';
   if (path.resource.namespaced && body.metadata?.namespace && body.metadata.namespace !== namespace) {
     throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');

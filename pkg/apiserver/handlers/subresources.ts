@@ -8,7 +8,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { nowRfc3339 } from '../../api/meta.js';
 import { labelSelectorAsSelector } from '../../api/labels.js';
 import type { ResourcePath } from '../request-path.js';
-import { decodeObjectBody } from '../request-body.js';
+import { decodeObjectBody, expectTypeMeta } from '../request-body.js';
 import type { Store } from '../store.js';
 import { bool, dryRun, fieldValidation, int, str, type Query } from './query.js';
 import { negotiate } from './response.js';
@@ -227,12 +227,7 @@ interface TokenRequestSpec {
 /** TokenRequest: a signed token for the service account, optionally bound to a pod, secret or node. */
 async function requestToken(req: FastifyRequest, reply: FastifyReply, store: Store, ns: string, name: string, ctx: HandlerContext) {
   const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
-  if (body.kind !== undefined && body.kind !== 'TokenRequest') {
-    throw errors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (TokenRequest)`);
-  }
-  if (body.apiVersion !== undefined && body.apiVersion !== 'authentication.k8s.io/v1') {
-    throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (authentication.k8s.io/v1)`);
-  }
+  expectTypeMeta(body, 'authentication.k8s.io/v1', 'TokenRequest');
   const { status: _ignored, ...asked } = body;
   const spec: TokenRequestSpec = { ...(asked['spec'] as TokenRequestSpec | undefined) };
   spec.expirationSeconds ??= DEFAULT_TOKEN_SECONDS;
@@ -271,6 +266,6 @@ async function requestToken(req: FastifyRequest, reply: FastifyReply, store: Sto
   return sendJson(reply, 201, {
     kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', ...asked,
     metadata: { ...asked.metadata, name, namespace: ns, creationTimestamp: null },
-    spec, status: { token, expirationTimestamp: new Date(expires * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    spec, status: { token, expirationTimestamp: nowRfc3339(new Date(expires * 1000)) },
   });
 }

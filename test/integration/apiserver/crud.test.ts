@@ -39,6 +39,10 @@ t.test('create fills system metadata, honours generateName and answers 201', asy
   t.same(list.body['items'].map((o: Obj) => o['metadata'].name), [m.name]);
   t.ok(Number(list.body['metadata'].resourceVersion) >= Number(m.resourceVersion));
 
+  const wrongKind = await api.post(`${NS}/configmaps`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } });
+  t.equal(wrongKind.status, 400);
+  t.equal(wrongKind.body['message'], 'the kind in the data (Secret) does not match the expected kind (ConfigMap)');
+
   const missing = await api.get(`${DEPLOY}/nope`);
   t.equal(missing.status, 404);
   t.equal(missing.body['message'], 'deployments.apps "nope" not found');

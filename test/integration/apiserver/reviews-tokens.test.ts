@@ -88,4 +88,6 @@ t.test('serviceaccounts/token signs a JWT with the configured key, bound to a po
   t.equal((await api.post(path, { spec: { boundObjectRef: { ...ref, name: 'missing' } } })).status, 404);
   t.equal((await api.post(path, { spec: { boundObjectRef: { kind: 'ConfigMap', apiVersion: 'v1', name: 'x' } } })).status, 400);
   t.equal((await api.post('/api/v1/namespaces/default/serviceaccounts/nobody/token', { spec: {} })).status, 404);
+  const wrongVersion = await api.post(path, { apiVersion: 'v1', kind: 'TokenRequest', spec: {} });
+  t.equal(wrongVersion.body['message'], 'the API version in the data (v1) does not match the expected API version (authentication.k8s.io/v1)');
 });

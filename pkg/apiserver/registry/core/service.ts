@@ -1,5 +1,6 @@
 // Services (pkg/registry/core/service/strategy.go, SetDefaults_Service, ValidateService).
-// ClusterIP allocation is not here: it needs the set of IPs in use (see admitClusterIP TODO).
+// ClusterIP and NodePort allocation are not done yet (README: not supported): they need a
+// range allocator shared by every apiserver, which comes with kube-proxy and the service range.
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { isDeepStrictEqual } from 'node:util';
 import { field, type FieldError } from '../../../api/errors.js';

@@ -1,6 +1,7 @@
 // The launcher's state directory: everything one cluster keeps between `tskube up` runs
-// (etcd data, kubelet root dirs, logs, kubeconfig, the service account signing key) plus what `down` and `status` need to find
-// a running launcher (its pid file and cluster.json with the ports and child pids).
+// (etcd data, kubelet root dirs, logs, kubeconfig, the service account signing key) plus what
+// `down` and `status` need to find a running launcher (its pid file and cluster.json with the
+// ports and child pids).
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';

@@ -130,6 +130,11 @@ t.test('tskube up starts, supervises, stops and resumes a cluster', async (t) =>
   t.ok(apiserver?.ready && apiserver.pid, 'status: the apiserver runs and is ready');
   const environ = (await readFile(`/proc/${apiserver?.pid ?? 0}/environ`, 'utf8')).split('\0');
   t.ok(environ.includes('MALLOC_ARENA_MAX=2') && environ.includes('MALLOC_MMAP_THRESHOLD_=131072'), "the apiserver runs with the components' allocator settings");
+  // Service account tokens are signed with the state dir's key, so they outlive the process.
+  const tokenKeyId = async () => (JSON.parse(Buffer.from((await kubectl(kubeconfig, 'create', 'token', 'tokens')).split('.')[0] ?? '', 'base64url').toString()) as { kid?: string }).kid;
+  await kubectl(kubeconfig, 'create', 'serviceaccount', 'tokens');
+  const kidBefore = await tokenKeyId();
+  t.ok(kidBefore, 'create token answers a signed token');
   const mark = first.output.length;
   process.kill(apiserver?.pid ?? 0, 'SIGKILL');
   await first.waitFor(/✗ kube-apiserver was killed by SIGKILL; restarting in 1\.0s \(log: .*kube-apiserver\.log\)/, 10_000, mark);
@@ -139,6 +144,7 @@ t.test('tskube up starts, supervises, stops and resumes a cluster', async (t) =>
   t.not(restarted?.pid, apiserver?.pid, 'a new apiserver process');
   t.equal(restarted?.restarts, 1, 'status counts the restart');
   t.match(await kubectl(kubeconfig, 'get', 'configmap', 'survivor', '-o', 'name'), 'configmap/survivor', 'served again after the restart');
+  t.equal(await tokenKeyId(), kidBefore, 'tokens after the restart are signed with the same key');
 
   // ---- SIGINT stops every child ----
   const pids = after.components.map((c) => c.pid).filter((p): p is number => p !== undefined);

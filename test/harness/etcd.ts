@@ -65,7 +65,11 @@ export async function startEtcd(): Promise<EtcdProcess> {
 
 interface Teardown { teardown(fn: () => unknown): void }
 
-/** The shared test etcd's endpoint, or a private one stopped at the test's teardown. */
+/**
+ * The shared test etcd's endpoint, or a private one stopped at the test's teardown. A test that
+ * compacts must use startEtcd instead: compaction drops the history every other test file
+ * sharing this etcd may be watching from.
+ */
 export async function testEtcd(t: Teardown): Promise<string> {
   const shared = process.env['TSKUBE_TEST_ETCD'];
   if (shared) return shared;

@@ -11,7 +11,12 @@ import { Api, configMap, inProcessServer, type Obj, type Watch, type WatchEvent 
 
 const CMS = '/api/v1/namespaces/default/configmaps';
 const rvOf = (o: Obj): number => Number(o['metadata'].resourceVersion);
-const summary = (e: WatchEvent | undefined): string => (e ? `${e.type} ${e.object['metadata']?.name ?? ''}` : 'end');
+const summary = (e: WatchEvent | undefined): string => {
+  if (!e) return 'end';
+  // An ERROR carries a Status: its code and message say what went wrong.
+  if (e.type === 'ERROR') return `ERROR ${String(e.object['code'])} ${String(e.object['message'])}`;
+  return `${e.type} ${e.object['metadata']?.name ?? ''}`;
+};
 
 async function changes(w: Watch, n: number): Promise<WatchEvent[]> {
   const out: WatchEvent[] = [];

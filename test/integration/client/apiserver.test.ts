@@ -3,7 +3,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { testEtcd, uniquePrefix } from '../../harness/etcd.js';
+import { startEtcd, testEtcd, uniquePrefix } from '../../harness/etcd.js';
 import { isAlreadyExists, isNotFound } from '../../../pkg/api/errors.js';
 import { RestClient } from '../../../pkg/client/rest-client.js';
 import { InformerFactory } from '../../../pkg/client/informer-factory.js';
@@ -62,7 +62,10 @@ t.test('the informer cache equals the server after the apiserver is SIGKILLed mi
 });
 
 t.test('the informer relists after a forced 410 and delivers the deletes it missed', async (t) => {
-  const etcd = await testEtcd(t);
+  // An etcd of its own: compacting the shared one takes history other test files are reading.
+  const own = await startEtcd();
+  t.teardown(() => own.stop());
+  const etcd = own.endpoint;
   const prefix = uniquePrefix('client');
   const api = await startApiServer(etcd, prefix);
   // A second apiserver on the same etcd and prefix takes the writes while the first is down.

@@ -37,8 +37,43 @@ const tap = spawn(process.execPath, [join(root, 'node_modules', 'tap', 'dist', '
   cwd: root, env: { ...process.env, TSKUBE_TEST_ETCD: etcd.endpoint }, stdio: ['ignore', 'pipe', 'pipe'],
 });
 
+const indentOf = (line: string) => line.length - line.trimStart().length;
+
+/**
+ * The failing assertions of one file's TAP: each nested `not ok` line with its YAML diagnostic
+ * block, less the quoted source. They go to stdout as well as to the log, because CI keeps
+ * only stdout.
+ */
+function failureDetails(fileLines: string[], maxLines = 80): string[] {
+  const out: string[] = [];
+  let inYaml = false;
+  let keep = false;
+  let skipDeeperThan = -1;
+  for (const line of fileLines) {
+    const trimmed = line.trim();
+    if (/^not ok /.test(trimmed)) {
+      keep = true;
+      out.push(line);
+    } else if (keep && trimmed === '---') {
+      inYaml = true;
+    } else if (inYaml) {
+      if (trimmed === '...') inYaml = keep = false;
+      else if (skipDeeperThan >= 0 && (trimmed === '' || indentOf(line) > skipDeeperThan)) continue;
+      else if (trimmed.startsWith('source:')) skipDeeperThan = indentOf(line);
+      else {
+        skipDeeperThan = -1;
+        out.push(line);
+      }
+    } else {
+      keep = false;
+    }
+  }
+  return out.length > maxLines ? [...out.slice(0, maxLines), `    … ${out.length - maxLines} more lines in the log`] : out;
+}
+
 let counts = { total: 0, pass: 0, fail: 0, skip: 0, todo: 0 };
 const failedFiles: string[] = [];
+let fileLines: string[] = [];
 let pending = '';
 tap.stdout.on('data', (chunk: Buffer) => {
   log.write(chunk);
@@ -50,8 +85,14 @@ tap.stdout.on('data', (chunk: Buffer) => {
     const file = /^(not ok|ok) \d+ - (\S+)(.*)$/.exec(line);
     if (file) {
       const name = relative(root, file[2]!);
-      if (file[1] === 'not ok') failedFiles.push(name);
       process.stdout.write(`${file[1] === 'ok' ? 'ok    ' : 'FAIL  '} ${name}${file[3]!.replace(/ # time=([\d.]+)ms/, (_m, t: string) => ` (${(Number(t) / 1000).toFixed(1)}s)`)}\n`);
+      if (file[1] === 'not ok') {
+        failedFiles.push(name);
+        for (const detail of failureDetails(fileLines)) process.stdout.write(`${detail}\n`);
+      }
+      fileLines = [];
+    } else if (line.startsWith(' ')) {
+      fileLines.push(line);
     }
     const summary = /^# \{ (.*) \}$/.exec(line);
     if (summary) {

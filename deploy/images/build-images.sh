@@ -25,6 +25,17 @@ std_path=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 say() { echo "build-images: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+# Runs the image once and checks its output. The output is captured before it is matched:
+# `docker run | grep -q` fails under pipefail whenever grep exits before docker has written
+# everything (docker then gets EPIPE), which made image builds fail at random. A failed
+# image is removed so that the next run builds it again instead of trusting its label.
+smoke_test() {
+  local image=$1 pattern=$2 out; shift 2
+  if out=$(docker run --rm "$image" "$@" 2>&1) && grep -qE "$pattern" <<<"$out"; then return; fi
+  docker rmi -f "$image" >/dev/null 2>&1 || true
+  die "image $image did not print /$pattern/ for '$*': $out"
+}
+
 # For each of the given tags that exists: its image's tags as JSON and its recipe label, one
 # line per image. A single docker call: this runs before every `npm test`, maybe on a busy machine.
 describe_tags() { # <tag>...
@@ -87,7 +98,7 @@ build_busybox() {
   import_rootfs "$root" "${tag[busybox]}" \
     --change "ENV $std_path" --change 'CMD ["sh"]' --change "LABEL $label=${recipe[busybox]}"
   docker tag "${tag[busybox]}" busybox:latest
-  docker run --rm "${tag[busybox]}" sh -c 'echo ok' | grep -qx ok || die "busybox image does not run sh"
+  smoke_test "${tag[busybox]}" '^ok$' sh -c 'echo ok'
 }
 
 # The pod sandbox: a static binary that sleeps, reaps zombies and exits on SIGINT/SIGTERM.
@@ -101,7 +112,7 @@ build_pause() {
   # Upstream's pause image runs as 65535 too; it needs no privileges.
   import_rootfs "$root" "${tag[pause]}" \
     --change 'ENTRYPOINT ["/pause"]' --change 'USER 65535:65535' --change "LABEL $label=${recipe[pause]}"
-  docker run --rm "${tag[pause]}" --version | grep -q pause || die "pause image does not run"
+  smoke_test "${tag[pause]}" pause --version
 }
 
 # For running tskube's own components under docker-compose. Debian's nodejs is too old, so
@@ -117,7 +128,7 @@ build_node() {
   import_rootfs "$root" "${tag[node]}" \
     --change "ENV $std_path" --change 'WORKDIR /app' --change 'CMD ["node"]' \
     --change "LABEL $label=${recipe[node]}"
-  docker run --rm "${tag[node]}" node -e 'console.log("ok")' | grep -qx ok || die "node image does not run node"
+  smoke_test "${tag[node]}" '^ok$' node -e 'console.log("ok")'
 }
 
 build_etcd() {
@@ -130,7 +141,7 @@ build_etcd() {
   import_rootfs "$root" "${tag[etcd]}" \
     --change "ENV $std_path" --change 'WORKDIR /var/lib/etcd' --change 'EXPOSE 2379 2380' \
     --change 'CMD ["etcd"]' --change "LABEL $label=${recipe[etcd]}"
-  docker run --rm "${tag[etcd]}" etcd --version | grep -q 'etcd Version' || die "etcd image does not run etcd"
+  smoke_test "${tag[etcd]}" 'etcd Version' etcd --version
 }
 
 only_missing=0

@@ -135,7 +135,8 @@ t.test('timeoutSeconds ends the stream', async (t) => {
   const w = api.watch(`${CMS}?watch=true&timeoutSeconds=1`);
   while (await w.next(5000)) { /* drain */ }
   const took = Date.now() - started;
-  t.ok(took >= 900 && took < 4000, `ended after ${took} ms`);
+  // The upper bound only tells the timeout apart from the server's own 30-minute default.
+  t.ok(took >= 900 && took < 60_000, `ended after ${took} ms`);
   t.notOk(w.error, 'a clean end, not an error');
 });
 

@@ -1,14 +1,24 @@
 // The environment tskube's Node components are started with: by the launcher, the tests and
-// benchmarks, and (as ENV lines in deploy/Dockerfile, which must say the same) docker-compose.
+// benchmarks, and (as ENV lines in deploy/Dockerfile, which must say the same: a unit test
+// checks it) docker-compose.
 //
 // glibc keeps memory that Node frees in per-thread arenas, and after freeing one big buffer it
 // raises its mmap threshold, so later big buffers come from those arenas too and are not given
 // back when freed. An apiserver that had served a few 10,000-pod lists kept ~45 MB it no longer
 // used even after a full GC. Two arenas and a fixed 128 KiB threshold let the list buffers go
-// back to the OS. Other C libraries ignore these variables; values the user set win.
+// back to the OS.
+//
+// Memory given back costs a page fault per 4 KiB page when it is taken again, and on VMs that
+// hand freed memory back to their host (free page reporting, as on the machines tskube is
+// built and tested on) such a fault measured 11 µs: the ~44 MB of fresh buffers a 10,000-pod
+// list goes through cost ~120 ms of faults. glibc's hugetlb tunable asks for transparent huge
+// pages for what malloc maps (the kernel's THP mode is "madvise" there), one fault per 2 MiB:
+// lists from etcd went from 330 to 210–245 ms, from the cache from 150 to 45–85 ms, for
+// ~25 MB more RSS. Other C libraries ignore these variables; values the user set win.
 export const COMPONENT_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '131072',
+  GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1',
 };
 
 export function componentEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { dockerAvailable } from '../../harness/docker.js';
 import { freePort } from '../../harness/free-port.js';
+import { COMPONENT_ENV } from '../../../pkg/component/process-env.js';
 import { componentMain, etcdPortsFor, isPortFree } from '../../../pkg/launcher/launcher.js';
 import type { ClusterStatus } from '../../../pkg/launcher/cluster-status.js';
 import { isProcessRunning } from '../../../pkg/launcher/state-dir.js';
@@ -129,7 +130,7 @@ t.test('tskube up starts, supervises, stops and resumes a cluster', async (t) =>
   const apiserver = before.components.find((c) => c.name === 'kube-apiserver');
   t.ok(apiserver?.ready && apiserver.pid, 'status: the apiserver runs and is ready');
   const environ = (await readFile(`/proc/${apiserver?.pid ?? 0}/environ`, 'utf8')).split('\0');
-  t.ok(environ.includes('MALLOC_ARENA_MAX=2') && environ.includes('MALLOC_MMAP_THRESHOLD_=131072'), "the apiserver runs with the components' allocator settings");
+  for (const [name, value] of Object.entries(COMPONENT_ENV)) t.ok(environ.includes(`${name}=${value}`), `the apiserver runs with ${name}=${value}`);
   // Service account tokens are signed with the state dir's key, so they outlive the process.
   const tokenKeyId = async () => (JSON.parse(Buffer.from((await kubectl(kubeconfig, 'create', 'token', 'tokens')).split('.')[0] ?? '', 'base64url').toString()) as { kid?: string }).kid;
   await kubectl(kubeconfig, 'create', 'serviceaccount', 'tokens');

@@ -147,7 +147,11 @@ if (problem) {
       command: ['awk', 'BEGIN { s = "x"; while (1) s = s s }'],
       resources: { memoryLimitBytes: 24 * 1024 * 1024 },
     });
-    const s = await exited(hog.id);
+    // Docker records the OOM kill from a cgroup event that may land just after the exit: wait for it.
+    const s = await until(`container ${hog.id} to be OOMKilled`, async () => {
+      const st = await rt.containerStatus(hog.id);
+      return st.state === 'exited' && st.reason === 'OOMKilled' ? st : undefined;
+    });
     t.equal(s.reason, 'OOMKilled');
     t.equal(s.exitCode, 137);
     t.ok(s.finishedAt);

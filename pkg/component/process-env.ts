@@ -9,12 +9,13 @@
 // back to the OS.
 //
 // Memory given back costs a page fault per 4 KiB page when it is taken again, and on VMs that
-// hand freed memory back to their host (free page reporting, as on the machines tskube is
-// built and tested on) such a fault measured 11 µs: the ~44 MB of fresh buffers a 10,000-pod
-// list goes through cost ~120 ms of faults. glibc's hugetlb tunable asks for transparent huge
-// pages for what malloc maps (the kernel's THP mode is "madvise" there), one fault per 2 MiB:
-// lists from etcd went from 330 to 210–245 ms, from the cache from 150 to 45–85 ms, for
-// ~25 MB more RSS. Other C libraries ignore these variables; values the user set win.
+// hand freed memory back to their host (as the machines tskube is built and tested on do:
+// virtio balloon, DAMON pageout) such a fault measured 11 µs: the ~44 MB of fresh buffers a
+// 10,000-pod list goes through cost ~120 ms of faults. glibc's hugetlb tunable asks for
+// transparent huge pages for what malloc maps (the kernel's THP mode is "madvise" there), one
+// fault per 2 MiB: lists from etcd went from ~330 to 211–286 ms, from the cache from ~150 to
+// 43–109 ms, for up to ~30 MB more RSS. Other C libraries ignore these variables; values the
+// user set win.
 export const COMPONENT_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '131072',

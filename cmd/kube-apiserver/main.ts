@@ -2,6 +2,7 @@
 // kube-apiserver: the Kubernetes API over a real etcd; the only component that talks to etcd.
 import { EtcdStorage } from '../../pkg/storage/etcd-storage.js';
 import { buildServer } from '../../pkg/apiserver/server.js';
+import { componentProbes } from '../../pkg/apiserver/handlers/component-statuses.js';
 import { componentLogger } from '../../pkg/component/logger.js';
 import { intFlag, parseFlags } from '../../pkg/component/flags.js';
 
@@ -13,13 +14,18 @@ const flags = parseFlags('kube-apiserver', {
   'secure-port': { type: 'string', default: '0', description: 'The port to serve HTTPS with authentication and authorization (not implemented yet; 0 disables).' },
   'max-request-bytes': { type: 'string', default: String(3 * 1024 * 1024), description: 'The largest request body the server accepts, in bytes.' },
   'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', description: 'The iss claim of service account tokens.' },
+  // tskube's own: upstream probes fixed local ports; the launcher may have picked others.
+  'scheduler-healthz-url': { type: 'string', default: 'http://127.0.0.1:10259/healthz', description: 'What componentstatuses probes for the scheduler (tskube only).' },
+  'controller-manager-healthz-url': { type: 'string', default: 'http://127.0.0.1:10257/healthz', description: 'What componentstatuses probes for the controller-manager (tskube only).' },
   'service-account-signing-key-file': { type: 'string', default: '', description: 'PEM RSA private key that signs service account tokens (without one, a key made at the first token request that does not outlive the process).' },
 });
 
 const log = componentLogger('kube-apiserver');
-const storage = new EtcdStorage(flags['etcd-servers'].split(',').map((s) => s.trim()).filter(Boolean));
+const etcdServers = flags['etcd-servers'].split(',').map((s) => s.trim()).filter(Boolean);
+const storage = new EtcdStorage(etcdServers);
 const server = buildServer({ storage, etcdPrefix: flags['etcd-prefix'].replace(/\/$/, ''), logger: log, maxRequestBytes: intFlag('max-request-bytes', flags['max-request-bytes']),
   serviceAccountIssuer: flags['service-account-issuer'], serviceAccountSigningKeyFile: flags['service-account-signing-key-file'],
+  componentProbes: componentProbes(etcdServers, { scheduler: flags['scheduler-healthz-url'], controllerManager: flags['controller-manager-healthz-url'] }),
 });
 if (flags['secure-port'] !== '0') log.warn({ port: flags['secure-port'] }, '--secure-port is not implemented yet; serving only the insecure port');
 

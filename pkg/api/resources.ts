@@ -60,6 +60,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
   r('', 'v1', 'Secret', 'secrets', true),
   r('', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
+  // Read-only and not stored: each read probes the control plane (handlers/component-statuses.ts).
+  r('', 'v1', 'ComponentStatus', 'componentstatuses', false, { shortNames: ['cs'], verbs: ['get', 'list'] }),
   r('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'],
     subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }] }),
   r('', 'v1', 'ResourceQuota', 'resourcequotas', true, { shortNames: ['quota'], subresources: [STATUS] }),

@@ -19,6 +19,7 @@ import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.
 import { ApiServerMetrics, requestVerb } from './metrics.js';
 import { str, bool, type Query } from './handlers/query.js';
 import { TokenIssuer } from './service-account-tokens.js';
+import { componentProbes, type ComponentProbe } from './handlers/component-statuses.js';
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -31,6 +32,8 @@ export interface ApiServerOptions {
   /** --service-account-issuer and --service-account-signing-key-file. */
   serviceAccountIssuer?: string | undefined;
   serviceAccountSigningKeyFile?: string | undefined;
+  /** What componentstatuses reads probe (default: the scheduler's and controller-manager's local ports). */
+  componentProbes?: ComponentProbe[];
 }
 
 export interface ApiServer {
@@ -51,7 +54,10 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   const watchers = { open: 0, responses: new Set<ServerResponse>() };
   const shutdown = new AbortController();
   const tokens = new TokenIssuer({ issuer: opts.serviceAccountIssuer, signingKeyFile: opts.serviceAccountSigningKeyFile });
-  const ctx: HandlerContext = { stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs, shutdown: shutdown.signal, tokens };
+  const ctx: HandlerContext = {
+    stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs, shutdown: shutdown.signal, tokens,
+    components: opts.componentProbes ?? componentProbes([]),
+  };
   const metrics = new ApiServerMetrics(() => watchers.open);
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
 

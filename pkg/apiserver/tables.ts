@@ -7,7 +7,7 @@ import { type Printer, type TableColumnDefinition, type TableRowCondition, nameC
 import { podPrinter } from './tables/pod-printer.js';
 import {
   nodePrinter, namespacePrinter, servicePrinter, endpointsPrinter, configMapPrinter, secretPrinter, serviceAccountPrinter,
-  eventPrinter, persistentVolumePrinter, persistentVolumeClaimPrinter, resourceQuotaPrinter, limitRangePrinter,
+  eventPrinter, componentStatusPrinter, persistentVolumePrinter, persistentVolumeClaimPrinter, resourceQuotaPrinter, limitRangePrinter,
 } from './tables/core-printers.js';
 import {
   deploymentPrinter, replicaSetPrinter, statefulSetPrinter, daemonSetPrinter, controllerRevisionPrinter, jobPrinter, cronJobPrinter,
@@ -41,6 +41,7 @@ export interface TableOptions {
 }
 
 const PRINTERS: Record<string, Printer> = {
+  '/componentstatuses': componentStatusPrinter,
   '/pods': podPrinter,
   '/nodes': nodePrinter,
   '/namespaces': namespacePrinter,

@@ -248,6 +248,8 @@ export async function up(opts: UpOptions): Promise<number> {
       '--etcd-servers', etcdUrl, '--etcd-prefix', '/registry',
       '--insecure-bind-address', '127.0.0.1', '--insecure-port', String(port),
       '--service-account-signing-key-file', stateDir.serviceAccountKeyPath,
+      '--scheduler-healthz-url', `http://127.0.0.1:${schedulerPort}/healthz`,
+      '--controller-manager-healthz-url', `http://127.0.0.1:${cmPort}/healthz`,
     ], () => httpReady(`${apiserver}/readyz`, /^ok/), port)]);
     if (!etcd || !kubeApiserver) throw new Error('unreachable: a stage without its process');
 

@@ -18,6 +18,9 @@ import { negotiate, TABLE_CONTENT_TYPE, type Encoding } from './response.js';
 import { serveWatch, validateWatchOptions } from './watch-handler.js';
 import { handleSubresource } from './subresources.js';
 import { handleReview, isReview } from './reviews.js';
+import {
+  COMPONENT_STATUS_DEPRECATION, getComponentStatus, isComponentStatuses, listComponentStatuses, type ComponentProbe,
+} from './component-statuses.js';
 import { memoryReclaimer } from '../memory-reclaimer.js';
 import type { TokenIssuer } from '../service-account-tokens.js';
 
@@ -32,6 +35,22 @@ export interface HandlerContext {
   bookmarkIntervalMs?: number | undefined;
   /** Signs serviceaccounts/token answers. */
   tokens: TokenIssuer;
+  /** What componentstatuses reads probe. */
+  components: readonly ComponentProbe[];
+}
+
+/** componentstatuses: get and list only, answered from probes rather than a store. */
+async function serveComponentStatuses(req: FastifyRequest, reply: FastifyReply, path: ResourcePath, probes: readonly ComponentProbe[]): Promise<unknown> {
+  const q = req.query as Query;
+  if (req.method !== 'GET' || path.subresource || (path.name === undefined && bool(q, 'watch'))) {
+    throw errors.methodNotAllowed(req.method, path.resource.plural);
+  }
+  warn(reply, [COMPONENT_STATUS_DEPRECATION]);
+  const encoding = negotiate(req.headers.accept);
+  if (path.name !== undefined) return sendObject(reply, 200, await getComponentStatus(path.name, probes), encoding, includeObject(q));
+  const items = await listComponentStatuses(listQuery(q, path.resource), probes);
+  if (encoding.table) return sendTable(reply, toTable(path.resource, items, { includeObject: includeObject(q) ?? 'Metadata', resourceVersion: '' }));
+  return sendJson(reply, 200, { kind: 'ComponentStatusList', apiVersion: 'v1', metadata: {}, items });
 }
 
 /** The definitions strategic merge patch needs, rooted at the patched kind. */
@@ -43,6 +62,7 @@ function patchSchema(stores: Stores, group: string, version: string, kind: strin
 
 export async function handleResource(req: FastifyRequest, reply: FastifyReply, path: ResourcePath, ctx: HandlerContext): Promise<unknown> {
   if (isReview(path)) return handleReview(req, reply, path, ctx.stores.schemas);
+  if (isComponentStatuses(path)) return serveComponentStatuses(req, reply, path, ctx.components);
   const store = ctx.stores.get(path.group, path.version, path.resource.plural);
   if (!store) throw errors.notFound({ group: path.group, resource: path.resource.plural }, path.name ?? '');
   const q = req.query as Query;

@@ -290,3 +290,26 @@ export const limitRangePrinter: Printer = {
   columns: [nameCol(), col('Created At', 'date', AGE_DESCRIPTION)],
   row: (lr) => ({ cells: [name(lr), createdAt(lr)] }),
 };
+
+/** printComponentStatus: the Healthy condition as Healthy, Unhealthy or Unknown, with its message and error. */
+export const componentStatusPrinter: Printer = {
+  columns: [
+    nameCol(),
+    col('Status', 'string', 'Status of the component conditions'),
+    col('Message', 'string', 'Message of the component conditions'),
+    col('Error', 'string', 'Error of the component conditions'),
+  ],
+  row(cs) {
+    let status = 'Unknown';
+    let message = '';
+    let error = '';
+    for (const c of (cs['conditions'] ?? []) as Obj[]) {
+      if (c.type !== 'Healthy') continue;
+      status = c.status === 'True' ? 'Healthy' : 'Unhealthy';
+      message = str(c.message);
+      error = str(c.error);
+      break;
+    }
+    return { cells: [name(cs), status, message, error] };
+  },
+};

@@ -122,6 +122,9 @@ t.test('docker-compose up starts a healthy cluster kubectl can use; down -v remo
   t.match(await kubectl('get', 'namespaces'), /kube-system\s+Active/, 'kubectl reaches the apiserver on 127.0.0.1:TSKUBE_PORT');
   t.same(await listenAddresses(port), ['127.0.0.1'], 'the apiserver listens on 127.0.0.1 only');
   if (full) {
+    // The apiserver probes the scheduler's and controller-manager's ports that compose was given.
+    const cs = await kubectl('get', 'cs');
+    for (const c of ['scheduler', 'controller-manager', 'etcd-0']) t.match(cs, new RegExp(`${c}\\s+Healthy\\s+`), `kubectl get cs: ${c} Healthy`);
     const deadlineNodes = Date.now() + 120_000;
     let nodes = '';
     while (!new RegExp(`${node}\\s+Ready`).test(nodes)) {

@@ -179,6 +179,7 @@ export async function up(opts: UpOptions): Promise<number> {
   const state: ClusterState = {
     port, etcdClientPort: etcdPorts.client, etcdPeerPort: etcdPorts.peer, nodes, runtime,
     token: previous?.token ?? randomBytes(24).toString('hex'),
+    ...(previous?.clusterId ? { clusterId: previous.clusterId } : {}),
     launcherPid: process.pid,
     components: {},
   };
@@ -259,6 +260,11 @@ export async function up(opts: UpOptions): Promise<number> {
       return opts.signal.aborted ? 0 : 1;
     }
     await writeKubeconfig(stateDir.kubeconfigPath, apiserver, state.token);
+    const clusterId = await clusterIdOf(apiserver);
+    if (clusterId) {
+      state.clusterId = clusterId;
+      saveState(supervisor.processes);
+    }
 
     const controlPlane: ComponentSpec[] = [];
     if (!missing.includes('kube-scheduler')) {
@@ -302,5 +308,15 @@ export async function up(opts: UpOptions): Promise<number> {
     print(`✗ launcher error: ${(e as Error).stack ?? String(e)}`);
     await shutdown();
     return 1;
+  }
+}
+
+/** The cluster's identity as the kubelets see it (the kube-system namespace's uid); undefined if it cannot be read. */
+async function clusterIdOf(apiserver: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${apiserver}/api/v1/namespaces/kube-system`, { signal: AbortSignal.timeout(10_000) });
+    return res.ok ? ((await res.json()) as { metadata?: { uid?: string } }).metadata?.uid : undefined;
+  } catch {
+    return undefined;
   }
 }

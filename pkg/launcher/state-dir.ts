@@ -26,6 +26,11 @@ export interface ClusterState {
   runtime: 'docker' | 'fake';
   /** The bearer token written to the kubeconfig; kept so a resumed cluster keeps its kubeconfig. */
   token: string;
+  /**
+   * The kube-system namespace's uid, which the kubelets label their containers with: purge
+   * removes only this cluster's containers when another cluster uses the same node names.
+   */
+  clusterId?: string;
   launcherPid?: number;
   components: Record<string, ComponentRecord>;
 }

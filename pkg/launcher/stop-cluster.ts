@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { killOrphans } from './launcher.js';
 import { isAlive, type StateDir } from './state-dir.js';
+import { LABEL_CLUSTER, LABEL_NODE } from '../kubelet/runtime/runtime-labels.js';
 
 const run = promisify(execFile);
 // Kubelets may take their 15 s stop timeout, the rest up to 10 s each.
@@ -33,7 +34,7 @@ export async function stopCluster(stateDir: StateDir, opts: { purge: boolean; pr
   await rm(stateDir.pidFile, { force: true });
 
   if (opts.purge) {
-    if (state?.runtime === 'docker') result.removedContainers = await removePodContainers(state.nodes, opts.print);
+    if (state?.runtime === 'docker') result.removedContainers = await removePodContainers(state.nodes, state.clusterId, opts.print);
     await rm(stateDir.root, { recursive: true, force: true });
     result.purged = true;
     opts.print(`removed ${stateDir.root}`);
@@ -41,12 +42,16 @@ export async function stopCluster(stateDir: StateDir, opts: { purge: boolean; pr
   return result;
 }
 
-/** The containers the kubelets of these nodes created (label io.tskube.node), sandboxes included. */
-async function removePodContainers(nodes: string[], print: (line: string) => void): Promise<number> {
+/**
+ * The containers the kubelets of these nodes created, sandboxes included: labelled with the
+ * node and, when the cluster's id is known, with the cluster (Docker ANDs the two filters).
+ */
+async function removePodContainers(nodes: string[], clusterId: string | undefined, print: (line: string) => void): Promise<number> {
   const ids = new Set<string>();
+  const ofCluster = clusterId ? ['--filter', `label=${LABEL_CLUSTER}=${clusterId}`] : [];
   for (const node of nodes) {
     try {
-      const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=io.tskube.node=${node}`]);
+      const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=${LABEL_NODE}=${node}`, ...ofCluster]);
       for (const id of stdout.split('\n').map((s) => s.trim()).filter(Boolean)) ids.add(id);
     } catch (e) {
       print(`! could not list the containers of node ${node}: ${(e as Error).message.split('\n')[0] ?? ''}`);

@@ -14,7 +14,7 @@ import { freePort } from '../../harness/free-port.js';
 import { COMPONENT_ENV } from '../../../pkg/component/process-env.js';
 import { componentMain, etcdPortsFor, isPortFree } from '../../../pkg/launcher/launcher.js';
 import type { ClusterStatus } from '../../../pkg/launcher/cluster-status.js';
-import { isProcessRunning } from '../../../pkg/launcher/state-dir.js';
+import { isProcessRunning, StateDir } from '../../../pkg/launcher/state-dir.js';
 
 const run = promisify(execFile);
 const TSKUBE = componentMain('tskube');
@@ -181,15 +181,26 @@ t.test('tskube up starts, supervises, stops and resumes a cluster', async (t) =>
   }
 
   // ---- down stops it from another process; --purge removes the state ----
+  const clusterId = new StateDir(stateDir).readState()?.clusterId;
+  t.equal(clusterId, (await kubectl(kubeconfig, 'get', 'namespace', 'kube-system', '-o', 'jsonpath={.metadata.uid}')).trim(),
+    'the state records the cluster id the kubelets label their containers with');
+  // A container of another cluster whose node has the same name: purge must leave it alone.
+  let stranger = '';
+  if (runtime === 'docker') {
+    stranger = (await run('docker', ['create', '--label', 'io.tskube.node=tskube-node', '--label', `io.tskube.cluster=other-${process.pid}`, 'busybox:1.35', 'true'])).stdout.trim();
+    t.teardown(() => run('docker', ['rm', '-f', stranger]).then(() => undefined, () => undefined));
+  }
   await tskube('down', '--purge', '--state-dir', stateDir);
   const [code2] = await second.exited;
   t.equal(code2, 0, 'the launcher stopped by `down` exits 0');
   t.notOk(existsSync(stateDir), 'down --purge removed the state dir');
   if (runtime === 'docker') {
     for (const node of ['tskube-node', 'tskube-node-2']) {
-      const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=io.tskube.node=${node}`]);
+      const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=io.tskube.node=${node}`, '--filter', `label=io.tskube.cluster=${clusterId ?? ''}`]);
       t.equal(stdout.trim(), '', `down --purge removed the pod containers of ${node}`);
     }
+    const { stdout } = await run('docker', ['ps', '-aq', '--no-trunc', '--filter', `id=${stranger}`]);
+    t.equal(stdout.trim(), stranger, "another cluster's container on a same-named node is left alone");
   }
 });
 

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errors, isStatusError, StatusError } from '../api/errors.js';
-import { ObjectTooLargeError, StorageUnavailableError, type Storage } from '../storage/storage.js';
+import type { Storage } from '../storage/storage.js';
 import { parsePath } from './request-path.js';
 import { Stores } from './stores.js';
 import { SchemaRegistry } from './validation.js';
@@ -18,6 +18,7 @@ import {
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
 import { ApiServerMetrics, requestVerb } from './metrics.js';
 import { str, bool, type Query } from './handlers/query.js';
+import { statusHeaders, toStatus } from './handlers/response.js';
 import { TokenIssuer } from './service-account-tokens.js';
 import { componentProbes, type ComponentProbe } from './handlers/component-statuses.js';
 
@@ -70,7 +71,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   app.setErrorHandler((err: unknown, req, reply) => {
     const status = toStatus(err, maxBytes);
     if (status.code >= 500) log.error({ err: err instanceof Error ? err.stack : String(err), method: req.method, url: req.url }, 'request failed');
-    void reply.code(status.code).header('content-type', 'application/json').send(JSON.stringify(status.status));
+    void reply.code(status.code).headers(statusHeaders(status)).send(JSON.stringify(status.status));
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(new StatusError(404, 'NotFound', 'the server could not find the requested resource').status));
@@ -177,18 +178,4 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
       await app.close();
     },
   };
-}
-
-function toStatus(err: unknown, maxBytes: number): StatusError {
-  if (isStatusError(err)) return err;
-  const code = (err as { code?: string; statusCode?: number }).code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return errors.requestEntityTooLarge(maxBytes);
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return errors.unsupportedMediaType('');
-  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return errors.badRequest((err as Error).message);
-  const statusCode = (err as { statusCode?: number }).statusCode;
-  if (statusCode && statusCode >= 400 && statusCode < 500) return new StatusError(statusCode, 'BadRequest', (err as Error).message);
-  // Upstream answers 500 with etcd's words here (kubernetes#112152); the request is what is wrong.
-  if (err instanceof ObjectTooLargeError) return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: the object is ${err.bytes} bytes as stored, over etcd's request limit (${err.message})`);
-  if (err instanceof StorageUnavailableError) return errors.serviceUnavailable(`the storage (etcd) is unavailable: ${err.message}`);
-  return errors.internal('an unexpected error occurred; see the apiserver log');
 }

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { RESOURCES } from '../api/resources.js';
 import type { KubeObject } from '../api/meta.js';
+import { isNotFound } from '../api/errors.js';
 import type { Storage } from '../storage/storage.js';
 import { Store } from './store.js';
 import type { SchemaRegistry } from './validation.js';
@@ -67,7 +68,12 @@ export class Stores {
       if (!phase) this.#phaseOf.set(entry, (phase = phaseOf(JSON.parse(entry.json) as KubeObject)));
       return phase;
     }
-    try { return phaseOf(await store.get('', ns)); } catch { return undefined; }
+    try {
+      return phaseOf(await store.get('', ns));
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;  // etcd unreachable is a 503, not a missing namespace
+    }
   }
 }
 

@@ -87,7 +87,11 @@ export class WatchCache {
   readonly #abort = new AbortController();
   #revision = 0;          // everything up to here is reflected in #objects
   #oldest = 0;            // the window covers (#oldest, #revision]
-  #ready: Promise<void> | undefined;
+  /** #objects holds a complete list (and #run follows etcd from it). */
+  #loaded = false;
+  /** The load attempt in flight, shared by every request that waits for it. */
+  #loading: Promise<void> | undefined;
+  #running = false;
   #waiters: { revision: number; resolve: () => void }[] = [];
 
   constructor(opts: WatchCacheOptions) {
@@ -110,15 +114,28 @@ export class WatchCache {
   get revision(): number { return this.#revision; }
   get watcherCount(): number { return this.#subscribers.size; }
 
-  /** Starts the cache on first use; resolves once the initial list is loaded. */
+  /**
+   * Starts the cache on first use; resolves once it holds a complete list. When the list
+   * cannot be loaded (etcd unreachable) the request is refused with 429 and a Retry-After, as
+   * Kubernetes' cacher refuses requests while it is (re)initializing; the next request tries
+   * again, so a cache never stays broken after an outage.
+   */
   ready(): Promise<void> {
-    this.#ready ??= this.#start();
-    return this.#ready;
+    if (this.#loaded) return LOADED;
+    return this.#loading ??= this.#attemptLoad();
   }
 
-  async #start(): Promise<void> {
-    await this.#load();
-    void this.#run();
+  async #attemptLoad(): Promise<void> {
+    try {
+      await this.#load();
+    } catch (e) {
+      this.#log.warn({ prefix: this.#prefix, err: String(e) }, 'watch cache could not load its list');
+      throw errors.tooManyRequests('storage is (re)initializing', 1);
+    } finally {
+      this.#loading = undefined;
+    }
+    this.#loaded = true;
+    if (!this.#running) { this.#running = true; void this.#run(); }
   }
 
   async #load(): Promise<void> {
@@ -145,7 +162,10 @@ export class WatchCache {
           this.#log.warn({ prefix: this.#prefix }, 'watch cache fell behind compaction, relisting');
           for (const s of this.#subscribers) s.sink.close(errors.expired('too old resource version'));
           this.#subscribers.clear();
-          await this.#load().catch(() => undefined);
+          this.#loaded = false;
+          while (!this.#loaded && !signal.aborted) {
+            await this.ready().catch(() => sleep(1000, undefined, { signal }).catch(() => undefined));
+          }
         } else {
           this.#log.warn({ prefix: this.#prefix, err: String(e) }, 'watch cache lost its etcd watch, resuming');
           await sleep(200, undefined, { signal }).catch(() => undefined);
@@ -189,9 +209,12 @@ export class WatchCache {
     }
   }
 
-  /** The cached entry at key, if the cache has seen it; the same entry until the object changes. */
+  /**
+   * The cached entry at key, if the cache has seen it; the same entry until the object changes.
+   * Undefined too while the cache cannot load: the caller reads etcd instead.
+   */
   async peek(key: string): Promise<CachedObject | undefined> {
-    await this.ready();
+    try { await this.ready(); } catch { return undefined; }
     return this.#objects.get(key);
   }
 
@@ -299,6 +322,8 @@ function deliver(sub: Subscriber, ev: CachedEvent): void {
   else if (now) sub.sink.send(ev.type === 'ADDED' ? ev : ev.asAdded ??= { type: 'ADDED', key: ev.key, object: ev.object, revision: ev.revision });
   else if (before) sub.sink.send(ev.asDeleted ??= { type: 'DELETED', key: ev.key, object: ev.object, revision: ev.revision });
 }
+
+const LOADED = Promise.resolve();
 
 function keyOf(prefix: string, obj: KubeObject): string {
   const ns = obj.metadata?.namespace;

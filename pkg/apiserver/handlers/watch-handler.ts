@@ -8,7 +8,7 @@ import type { KubeObject } from '../../api/meta.js';
 import type { Store, ListQuery } from '../store.js';
 import type { CachedEvent, WatchSink } from '../watch-cache.js';
 import { toTable } from '../tables.js';
-import { TABLE_CONTENT_TYPE, type Encoding } from './response.js';
+import { statusHeaders, TABLE_CONTENT_TYPE, toStatus, type Encoding } from './response.js';
 
 export interface WatchRequest {
   store: Store;
@@ -75,11 +75,6 @@ function flushSoon(): void {
 
 export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, onClose: () => void): void {
   const { store } = w;
-  res.writeHead(200, {
-    'Content-Type': w.encoding.table ? TABLE_CONTENT_TYPE : 'application/json',
-    'Cache-Control': 'no-cache, private',
-  });
-  res.flushHeaders();
   const ac = new AbortController();
   let closed = false;
   let stop: (() => void) | undefined;
@@ -160,7 +155,7 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
   // without it, an unset or zero resourceVersion does the same, as Kubernetes always has.
   const initialEvents = w.sendInitialEvents ?? fromRevision === 0;
   const filter = store.filterFor(w.namespace, w.query);
-  store.cache.watch(fromRevision, filter, sink, ac.signal, initialEvents).then((subscription) => {
+  const subscribe = () => store.cache.watch(fromRevision, filter, sink, ac.signal, initialEvents).then((subscription) => {
     stop = subscription.stop;
     if (closed) { subscription.stop(); return; }
     if (w.sendInitialEvents && w.allowBookmarks) bookmark(subscription.revision(), { 'k8s.io/initial-events-end': 'true' });
@@ -172,6 +167,25 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
   }, (err: unknown) => {
     if (isStatusError(err)) write(`${JSON.stringify({ type: 'ERROR', object: err.status })}\n`);
     else log.error({ err: String(err), resource: store.info.plural }, 'watch failed');
+    finish();
+  });
+
+  // As upstream's cacher, a watch is answered 200 only once the resource's cache holds its
+  // list: a cache that cannot load (etcd unreachable) refuses with 429, so the client retries
+  // rather than holding a stream that never started. Later errors are ERROR events.
+  store.cache.ready().then(() => {
+    if (closed) return;
+    res.writeHead(200, {
+      'Content-Type': w.encoding.table ? TABLE_CONTENT_TYPE : 'application/json',
+      'Cache-Control': 'no-cache, private',
+    });
+    res.flushHeaders();
+    void subscribe();
+  }, (err: unknown) => {
+    if (closed) return;
+    const status = toStatus(err);
+    res.writeHead(status.code, statusHeaders(status));
+    res.end(JSON.stringify(status.status));
     finish();
   });
 }

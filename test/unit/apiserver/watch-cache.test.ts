@@ -116,3 +116,31 @@ t.test('a watcher outside the namespace prefix gets nothing', async (t) => {
   t.same(mine.seen, ['ADDED 2', 'MODIFIED 3']);
   t.same(other.seen, []);
 });
+
+t.test('a cache whose list fails refuses with 429 and loads on a later request', async (t) => {
+  const { storage } = fakeStorage();
+  let lists = 0;
+  let failing = true;
+  storage.list = (async () => {
+    lists++;
+    if (failing) throw new Error('etcd unreachable');
+    return { items: [cm('a', 5)], revision: 5 };
+  }) as Storage['list'];
+  const cache = new WatchCache({ storage, prefix: PREFIX, logger: pino({ level: 'silent' }), attrsOf: (o) => ({ labels: o.metadata?.labels, fields: {} }) });
+  t.teardown(() => cache.stop());
+  const everything: WatchFilter = { keyPrefix: PREFIX, matches: () => true, everything: true };
+
+  const waiting = await Promise.allSettled([cache.ready(), cache.list(everything)]);
+  t.equal(lists, 1, 'requests that arrive together wait for one list');
+  for (const r of waiting) {
+    t.match(r, { status: 'rejected', reason: { code: 429, reason: 'TooManyRequests', message: 'storage is (re)initializing', status: { details: { retryAfterSeconds: 1 } } } });
+  }
+  t.equal(await cache.peek(`${PREFIX}ns/a`), undefined, 'peek answers nothing, so its caller reads etcd');
+  t.equal(lists, 2, 'each later request tries again');
+
+  failing = false;
+  t.same((await cache.list(everything)).items.map((j) => JSON.parse(j).metadata.name), ['a']);
+  t.equal(cache.revision, 5);
+  await cache.ready();
+  t.equal(lists, 3, 'a loaded cache lists no more');
+});

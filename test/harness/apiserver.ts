@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './free-port.js';
+import { onFreePorts } from './free-port.js';
 import { pino } from 'pino';
 import { buildServer, type ApiServer, type ApiServerOptions } from '../../pkg/apiserver/server.js';
 import { EtcdStorage } from '../../pkg/storage/etcd-storage.js';
@@ -29,8 +29,11 @@ export async function killAndWait(p: ChildProcess, signal: NodeJS.Signals = 'SIG
   await exited;
 }
 
-export async function startApiServer(etcd: string, prefix: string): Promise<ApiServerProcess> {
-  const port = await freePort();
+export function startApiServer(etcd: string, prefix: string): Promise<ApiServerProcess> {
+  return onFreePorts(1, ([port]) => apiServerOn(etcd, prefix, port!));
+}
+
+async function apiServerOn(etcd: string, prefix: string, port: number): Promise<ApiServerProcess> {
   const url = `http://127.0.0.1:${port}`;
   const launch = async (): Promise<ChildProcess> => {
     const proc = spawn(process.execPath, [APISERVER_MAIN, '--etcd-servers', etcd, '--etcd-prefix', prefix, '--insecure-port', String(port)],

@@ -68,13 +68,15 @@ export interface RunningControlPlane {
 /** A fresh etcd and kube-apiserver process for `fn`, everything stopped afterwards in reverse order. */
 export async function withApiServer<T>(fn: (cp: RunningControlPlane) => Promise<T>): Promise<T> {
   const { startEtcd } = await import('./etcd.js');
-  const { freePort } = await import('./free-port.js');
+  const { onFreePorts } = await import('./free-port.js');
   const etcd = await startEtcd();
   const processes: ComponentProcess[] = [];
   try {
-    const port = await freePort();
-    const api = `http://127.0.0.1:${port}`;
-    processes.push(await startComponent('kube-apiserver', ['--etcd-servers', etcd.endpoint, '--insecure-port', String(port)], { healthz: `${api}/readyz` }));
+    const api = await onFreePorts(1, async ([port]) => {
+      const url = `http://127.0.0.1:${port}`;
+      processes.push(await startComponent('kube-apiserver', ['--etcd-servers', etcd.endpoint, '--insecure-port', String(port)], { healthz: `${url}/readyz` }));
+      return url;
+    });
     return await fn({
       api, etcdPid: etcd.process.pid, processes,
       async start(name, args, opts) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './free-port.js';
+import { onFreePorts } from './free-port.js';
 
 export interface EtcdProcess {
   endpoint: string; process: ChildProcess; dataDir: string;
@@ -17,10 +17,19 @@ export interface EtcdProcess {
   stop(): Promise<void>;
 }
 
-export async function startEtcd(): Promise<EtcdProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tskube-etcd-'));
-  const clientPort = await freePort();
-  const peerPort = await freePort();
+export function startEtcd(): Promise<EtcdProcess> {
+  return onFreePorts(2, async ([clientPort, peerPort]) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tskube-etcd-'));
+    try {
+      return await etcdOn(dataDir, clientPort!, peerPort!);
+    } catch (err) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  });
+}
+
+async function etcdOn(dataDir: string, clientPort: number, peerPort: number): Promise<EtcdProcess> {
   const endpoint = `http://127.0.0.1:${clientPort}`;
   const launch = async (): Promise<ChildProcess> => {
     const proc = spawn('etcd', [

@@ -57,5 +57,6 @@ export function parsePath(url: string): ParsedPath {
 }
 
 function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
   try { return decodeURIComponent(s); } catch { return s; }
 }

@@ -324,9 +324,20 @@ export class Store {
     return obj;
   }
 
+  /**
+   * Request bodies found to have no unknown fields and no schema errors. What happens to them
+   * before #validate (defaults, admission, fields kept from the stored object) is the server's
+   * own well-typed doing, so #validate does not run the schema again.
+   */
+  readonly #conforming = new WeakSet<KubeObject>();
+
   /** Unknown fields: Strict → 400 as Kubernetes' strict decoder; otherwise dropped (with a warning under Warn). */
   #checkFields(obj: KubeObject, opts: WriteOptions): string[] {
     const { group, version, kind } = { group: this.info.group, version: this.info.version, kind: this.info.kind };
+    if (this.#schemas.conforms(group, version, kind, obj)) {
+      this.#conforming.add(obj);
+      return [];
+    }
     const unknown = this.#schemas.unknownFields(group, version, kind, obj);
     if (unknown.length === 0) return [];
     if (opts.fieldValidation === 'Strict') {
@@ -358,7 +369,7 @@ export class Store {
    * runs, so the strategy's checks only ever see well-typed objects.
    */
   #validate(obj: KubeObject, semantic: () => FieldError[]): void {
-    const schemaErrs = this.#schemas.validate(this.info.group, this.info.version, this.info.kind, obj);
+    const schemaErrs = this.#conforming.has(obj) ? [] : this.#schemas.validate(this.info.group, this.info.version, this.info.kind, obj);
     const errs = schemaErrs.length ? schemaErrs : semantic();
     if (errs.length) throw errors.invalid(this.info.group, this.info.kind, obj.metadata?.name ?? '', errs);
   }

@@ -189,3 +189,29 @@ t.test('unknownFields lists fields the schema does not define; prune drops them'
   t.same(pod.metadata.managedFields[0].fieldsV1, { 'f:spec': {} }, 'free-form objects are kept');
   t.same(reg.unknownFields('apps', 'v1', 'Deployment', goodDeployment()), []);
 });
+
+t.test('conforms is true exactly when there is neither an unknown field nor a schema error', async (t) => {
+  t.ok(reg.conforms('', 'v1', 'Pod', goodPod()));
+  t.ok(reg.conforms('apps', 'v1', 'Deployment', goodDeployment()));
+  t.ok(reg.conforms('example.com', 'v1', 'Widget', { anything: 1 }), 'kinds without a schema are not checked here');
+  const cases: [string, (pod: any) => void, boolean][] = [
+    ['map keys are never unknown', (p) => { p.metadata.labels.free = 'x'; p.metadata.annotations = { 'a/b': 'c' }; }, true],
+    ['free-form objects hold anything', (p) => { p.metadata.managedFields = [{ manager: 'x', fieldsV1: { 'f:spec': { '.': {} } } }]; }, true],
+    ['null where Go accepts it', (p) => { p.spec.nodeSelector = null; }, true],
+    ['a numeric quantity', (p) => { p.spec.containers[0].resources = { limits: { cpu: 1 } }; }, true],
+    ['an unknown top-level field', (p) => { p.extra = 1; }, false],
+    ['an unknown field in a list item', (p) => { p.spec.containers[0].imagePullPolcy = 'Always'; }, false],
+    ['an unknown field in a nested object', (p) => { p.spec.volumes[0].emptyDir.bogus = true; }, false],
+    ['an own field named like a prototype member', (p) => { p.spec.containers[0].constructor = 'x'; }, false],
+    ['a wrong type', (p) => { p.spec.containers[0].image = 5; }, false],
+    ['a missing required field', (p) => { delete p.spec.containers[0].name; }, false],
+    ['a bad format', (p) => { p.metadata.creationTimestamp = 'yesterday'; }, false],
+  ];
+  for (const [name, change, want] of cases) {
+    const pod = goodPod() as any;
+    change(pod);
+    const clean = reg.unknownFields('', 'v1', 'Pod', pod).length === 0 && reg.validate('', 'v1', 'Pod', pod).length === 0;
+    t.equal(clean, want, `${name}: the field walk and validate agree with the case`);
+    t.equal(reg.conforms('', 'v1', 'Pod', pod), want, name);
+  }
+});

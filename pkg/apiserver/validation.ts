@@ -1,6 +1,7 @@
 // Schema checks for request bodies against api-schemas/definitions.json (upstream's OpenAPI
 // definitions): ajv for types and required fields, a schema walk for unknown fields (what
-// fieldValidation=Strict reports and what typed decoding silently drops).
+// fieldValidation=Strict reports and what typed decoding silently drops). The ajv schemas also
+// close every object to unknown fields, so one ajv pass clears a body that has neither.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +26,6 @@ const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const REF_PREFIX = '#/definitions/';
 const SCHEMA_ID = 'k8s';
-/** The same definitions with every field list closed (additionalProperties: false). */
-const STRICT_SCHEMA_ID = 'k8s-strict';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}$/;
@@ -35,7 +34,6 @@ export class SchemaRegistry {
   readonly definitions: Record<string, JsonSchema>;
   private readonly byKind = new Map<string, string>();
   private readonly validators = new Map<string, ValidateFunction>();
-  private readonly strictValidators = new Map<string, ValidateFunction>();
   private ajv: Ajv | undefined;
 
   constructor(definitions: Record<string, JsonSchema>) {
@@ -72,6 +70,8 @@ export class SchemaRegistry {
     const out: FieldError[] = [];
     const seen = new Set<string>();
     for (const err of check.errors ?? []) {
+      // Unknown fields are unknownFields' to report (as warnings, or errors under Strict).
+      if (err.keyword === 'additionalProperties') continue;
       const fe = this.toFieldError(name, obj, err);
       const key = `${fe.type} ${fe.field}`;
       if (!seen.has(key)) { seen.add(key); out.push(fe); }
@@ -86,7 +86,7 @@ export class SchemaRegistry {
    */
   conforms(group: string, version: string, kind: string, obj: unknown): boolean {
     const name = this.definitionName(group, version, kind);
-    return !name || this.validatorFor(name, true)(obj);
+    return !name || this.validatorFor(name)(obj);
   }
 
   /** Paths (`spec.foo`, `spec.containers[0].bar`) of fields the kind's schema does not define. */
@@ -150,12 +150,11 @@ export class SchemaRegistry {
     // type: object with neither (RawExtension, FieldsV1) holds anything.
   }
 
-  private validatorFor(name: string, strict = false): ValidateFunction {
-    const cache = strict ? this.strictValidators : this.validators;
-    let fn = cache.get(name);
+  private validatorFor(name: string): ValidateFunction {
+    let fn = this.validators.get(name);
     if (!fn) {
-      fn = this.compiler().compile({ $ref: `${strict ? STRICT_SCHEMA_ID : SCHEMA_ID}${REF_PREFIX}${name}` });
-      cache.set(name, fn);
+      fn = this.compiler().compile({ $ref: `${SCHEMA_ID}${REF_PREFIX}${name}` });
+      this.validators.set(name, fn);
     }
     return fn;
   }
@@ -170,14 +169,12 @@ export class SchemaRegistry {
     ajv.addFormat('date-time', RFC3339);
     ajv.addFormat('byte', BASE64);
     ajv.addFormat('int-or-string', () => true);
-    for (const [id, strict] of [[SCHEMA_ID, false], [STRICT_SCHEMA_ID, true]] as const) {
-      const defs: Record<string, unknown> = {};
-      for (const [name, def] of Object.entries(this.definitions)) defs[name] = ajvSchema(def, strict);
-      // kubectl sends `cpu: 1` as a number; Go's Quantity and IntOrString decode both forms.
-      defs[QUANTITY] = { type: ['string', 'number', 'null'] };
-      defs[INT_OR_STRING] = { type: ['integer', 'string', 'null'] };
-      ajv.addSchema({ $id: id, definitions: defs });
-    }
+    const defs: Record<string, unknown> = {};
+    for (const [name, def] of Object.entries(this.definitions)) defs[name] = ajvSchema(def);
+    // kubectl sends `cpu: 1` as a number; Go's Quantity and IntOrString decode both forms.
+    defs[QUANTITY] = { type: ['string', 'number', 'null'] };
+    defs[INT_OR_STRING] = { type: ['integer', 'string', 'null'] };
+    ajv.addSchema({ $id: SCHEMA_ID, definitions: defs });
     this.ajv = ajv;
     return ajv;
   }
@@ -226,19 +223,20 @@ function gvkKey(group: string, version: string, kind: string): string {
 
 /**
  * The ajv copy of a definition: null accepted wherever Go would accept it, prose dropped.
- * Strict closes each object with fields to other fields, as walkUnknown does; maps and
- * objects with neither (RawExtension, FieldsV1) stay open.
+ * Each object with fields is closed to other fields (no definition has both fields and
+ * additionalProperties), as walkUnknown judges them, so that one pass tells conforms'
+ * answer; maps and objects with neither (RawExtension, FieldsV1) stay open.
  */
-function ajvSchema(s: JsonSchema, strict: boolean): Record<string, unknown> {
+function ajvSchema(s: JsonSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (s.$ref) { out['$ref'] = s.$ref; return out; }
   if (s.type) out['type'] = [s.type, 'null'];
   if (s.format) out['format'] = s.format;
-  if (s.items) out['items'] = ajvSchema(s.items, strict);
-  if (s.additionalProperties) out['additionalProperties'] = ajvSchema(s.additionalProperties, strict);
+  if (s.items) out['items'] = ajvSchema(s.items);
+  if (s.additionalProperties) out['additionalProperties'] = ajvSchema(s.additionalProperties);
   if (s.properties) {
-    out['properties'] = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, ajvSchema(v, strict)]));
-    if (strict) out['additionalProperties'] = false;
+    out['properties'] = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, ajvSchema(v)]));
+    out['additionalProperties'] = false;
   }
   if (s.required) out['required'] = s.required;
   return out;

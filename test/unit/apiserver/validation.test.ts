@@ -188,6 +188,11 @@ t.test('unknownFields lists fields the schema does not define; prune drops them'
   t.equal(pod.metadata.labels.free, 'labels are a map, never unknown');
   t.same(pod.metadata.managedFields[0].fieldsV1, { 'f:spec': {} }, 'free-form objects are kept');
   t.same(reg.unknownFields('apps', 'v1', 'Deployment', goodDeployment()), []);
+  const extra = goodPod() as any;
+  extra.spec.containers[0].imagePullPolcy = 'Always';
+  t.same(reg.validate('', 'v1', 'Pod', extra), [], 'unknown fields are not schema errors: unknownFields reports them');
+  extra.spec.containers[0].image = 5;
+  t.same(reg.validate('', 'v1', 'Pod', extra).map((e) => e.field), ['spec.containers[0].image'], 'nor do they hide the schema errors beside them');
 });
 
 t.test('conforms is true exactly when there is neither an unknown field nor a schema error', async (t) => {

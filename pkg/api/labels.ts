@@ -1,6 +1,7 @@
 // Label selectors with apimachinery's semantics (pkg/labels/selector.go and metav1 helpers):
 // the query-string syntax kubectl sends, LabelSelector objects from specs, and the exact
 // error wording a client sees when a selector is rejected.
+import { memoize } from './memoize.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { errors } from './errors.js';
 
@@ -103,7 +104,7 @@ const QUALIFIED_NAME_MSG = regexError(
   '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]', 'MyName', 'my.name', '123-abc');
 
 /** validation.IsQualifiedName: the problems with a label key, empty when valid. */
-export function labelKeyErrors(key: string): string[] {
+export const labelKeyErrors = memoize((key: string): readonly string[] => {
   const errs: string[] = [];
   const parts = key.split('/');
   let name: string;
@@ -121,24 +122,24 @@ export function labelKeyErrors(key: string): string[] {
       }
     }
   } else {
-    return [`a qualified name ${QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    return Object.freeze([`a qualified name ${QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`]);
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push('name part must be no more than 63 characters');
   if (!QUALIFIED_NAME.test(name)) errs.push(`name part ${QUALIFIED_NAME_MSG}`);
-  return errs;
-}
+  return Object.freeze(errs);
+});
 
 /** validation.IsValidLabelValue: the problems with a label value, empty when valid. */
-export function labelValueErrors(value: string): string[] {
+export const labelValueErrors = memoize((value: string): readonly string[] => {
   const errs: string[] = [];
   if (value.length > 63) errs.push('must be no more than 63 characters');
   if (!LABEL_VALUE.test(value)) {
     errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
       '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?', 'MyValue', 'my_value', '12345'));
   }
-  return errs;
-}
+  return Object.freeze(errs);
+});
 
 // field.Error.Error(): `<path>: Invalid value: "<value>": <detail>`.
 function invalid(path: string, value: string, detail: string): string {

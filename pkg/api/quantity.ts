@@ -1,5 +1,6 @@
 // resource.Quantity, reduced to what tskube needs: exact parsing into base units and the
 // rounding-up MilliValue that the scheduler and the kubelet compare with.
+import { memoize } from './memoize.js';
 
 // Digits and an optional fraction, then an optional suffix: a binary or decimal SI
 // suffix or a decimal exponent. Same grammar as apimachinery's parseQuantityString.
@@ -17,18 +18,7 @@ interface ExactQuantity {
 }
 
 // The same few quantities ("100m", "64Mi") are parsed on every pod create; remember them.
-const parsed = new Map<string | number, ExactQuantity>();
-
-function parseExact(q: string | number): ExactQuantity {
-  const hit = parsed.get(q);
-  if (hit) return hit;
-  const exact = parseExactUncached(q);
-  if (parsed.size > 4096) parsed.clear();
-  parsed.set(q, exact);
-  return exact;
-}
-
-function parseExactUncached(q: string | number): ExactQuantity {
+const parseExact = memoize((q: string | number): ExactQuantity => {
   const text = typeof q === 'number' ? numberText(q) : q.trim();
   const m = QUANTITY_RE.exec(text);
   if (!m) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
@@ -40,7 +30,7 @@ function parseExactUncached(q: string | number): ExactQuantity {
   else if (suffix in DECIMAL_EXPONENT) exp10 += DECIMAL_EXPONENT[suffix] ?? 0;
   else exp10 += Number.parseInt(suffix.slice(1), 10);
   return { negative: sign === '-', digits: BigInt((whole + fraction).replace(/^0+(?=\d)/, '') || '0'), exp10, exp2 };
-}
+});
 
 function numberText(n: number): string {
   if (!Number.isFinite(n)) throw new Error(`invalid quantity ${n}`);
@@ -58,28 +48,28 @@ function ratio(e: ExactQuantity, shift: number): { num: bigint; den: bigint } {
 }
 
 /** The quantity in base units ('100m' → 0.1, '1Gi' → 1073741824). Throws on invalid input. */
-export function parseQuantity(q: string | number): number {
+export const parseQuantity = memoize((q: string | number): number => {
   const { num, den } = ratio(parseExact(q), 0);
   if (den === 1n) return Number(num);
   const whole = num / den;
   return Number(whole) + Number(num - whole * den) / Number(den);
-}
+});
 
 /** Integer milli-units, rounded up (away from zero for positives) like Quantity.MilliValue. */
-export function milliValue(q: string | number): number {
+export const milliValue = memoize((q: string | number): number => {
   const { num, den } = ratio(parseExact(q), 3);
   let quotient = num / den;
   if (num % den !== 0n && num > 0n) quotient += 1n;
   return Number(quotient);
-}
+});
 
 /** Integer base units, rounded up like Quantity.Value (bytes, pods). */
-export function integerValue(q: string | number): number {
+export const integerValue = memoize((q: string | number): number => {
   const { num, den } = ratio(parseExact(q), 0);
   let quotient = num / den;
   if (num % den !== 0n && num > 0n) quotient += 1n;
   return Number(quotient);
-}
+});
 
 export function validQuantity(q: unknown): boolean {
   if (typeof q !== 'string' && typeof q !== 'number') return false;

@@ -3,6 +3,7 @@
 // the status of namespace x: the resource table decides.
 import type { ResourceInfo } from '../api/resources.js';
 import { findResource } from '../api/resources.js';
+import { memoize } from '../api/memoize.js';
 
 export interface ResourcePath {
   group: string;
@@ -21,7 +22,18 @@ export type ParsedPath =
 
 export function parsePath(url: string): ParsedPath {
   const q = url.indexOf('?');
-  const segs = (q >= 0 ? url.slice(0, q) : url).split('/').filter(Boolean).map(safeDecode);
+  return parsePathOnly(q >= 0 ? url.slice(0, q) : url);
+}
+
+// Every request's path is parsed, and most are one of a few (a resource's collection).
+const parsePathOnly = memoize((pathOnly: string): ParsedPath => {
+  const parsed = parseUncached(pathOnly);
+  if (parsed.kind === 'resource') Object.freeze(parsed.path);
+  return Object.freeze(parsed);
+});
+
+function parseUncached(pathOnly: string): ParsedPath {
+  const segs = pathOnly.split('/').filter(Boolean).map(safeDecode);
   let group: string;
   let version: string;
   let rest: string[];

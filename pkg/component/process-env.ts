@@ -25,3 +25,14 @@ export const COMPONENT_ENV: Readonly<Record<string, string>> = {
 export function componentEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { ...COMPONENT_ENV, ...base };
 }
+
+// V8's young generation grows to two 16 MiB semi-spaces under load (a burst of creates, a few
+// big lists) and stays committed. 8 MiB halves that: the apiserver holding 10,000 pods kept
+// ~11 MB less, and its CPU per pod create did not change (six interleaved pairs). V8 takes
+// it only on the command line (NODE_OPTIONS would be replaced by the test runner's own).
+export const COMPONENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+
+/** The arguments to start a component's main module with node. */
+export function componentNodeArgs(main: string, args: readonly string[]): string[] {
+  return [...COMPONENT_NODE_FLAGS, main, ...args];
+}

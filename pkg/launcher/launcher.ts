@@ -12,7 +12,7 @@ import { writeKubeconfig } from './kubeconfig-writer.js';
 import { httpReady, nodeReady } from './readiness.js';
 import { isProcessRunning, type ClusterState, type ComponentRecord, type StateDir } from './state-dir.js';
 import { Supervisor, type ComponentSpec, type SupervisedProcess, type SupervisorEvent } from './supervisor.js';
-import { componentEnv } from '../component/process-env.js';
+import { componentEnv, componentNodeArgs } from '../component/process-env.js';
 
 /** The checkout this module was built from (dist/pkg/launcher/ → three levels up). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -207,7 +207,7 @@ export async function up(opts: UpOptions): Promise<number> {
 
   const node = process.execPath;
   const spec = (name: string, main: string, args: string[], ready: () => Promise<boolean>, port?: number, stopTimeoutMs?: number): ComponentSpec => ({
-    name, command: node, args: [componentMain(main), ...args, ...extraArgs(main)], env: componentEnv(), logPath: stateDir.logPath(name), ready,
+    name, command: node, args: componentNodeArgs(componentMain(main), [...args, ...extraArgs(main)]), env: componentEnv(), logPath: stateDir.logPath(name), ready,
     ...(port !== undefined ? { port } : {}), ...(stopTimeoutMs !== undefined ? { stopTimeoutMs } : {}),
   });
 

@@ -8,7 +8,7 @@ import { onFreePorts } from './free-port.js';
 import { pino } from 'pino';
 import { buildServer, type ApiServer, type ApiServerOptions } from '../../pkg/apiserver/server.js';
 import { EtcdStorage } from '../../pkg/storage/etcd-storage.js';
-import { componentEnv } from '../../pkg/component/process-env.js';
+import { componentEnv, componentNodeArgs } from '../../pkg/component/process-env.js';
 
 export const APISERVER_MAIN = fileURLToPath(new URL('../../cmd/kube-apiserver/main.js', import.meta.url));
 export const apiserverBuilt = (): boolean => existsSync(APISERVER_MAIN);
@@ -36,7 +36,7 @@ export function startApiServer(etcd: string, prefix: string): Promise<ApiServerP
 async function apiServerOn(etcd: string, prefix: string, port: number): Promise<ApiServerProcess> {
   const url = `http://127.0.0.1:${port}`;
   const launch = async (): Promise<ChildProcess> => {
-    const proc = spawn(process.execPath, [APISERVER_MAIN, '--etcd-servers', etcd, '--etcd-prefix', prefix, '--insecure-port', String(port)],
+    const proc = spawn(process.execPath, componentNodeArgs(APISERVER_MAIN, ['--etcd-servers', etcd, '--etcd-prefix', prefix, '--insecure-port', String(port)]),
       { stdio: ['ignore', 'ignore', 'pipe'], env: componentEnv() });
     let stderr = '';
     proc.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });

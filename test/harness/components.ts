@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { componentEnv } from '../../pkg/component/process-env.js';
+import { componentEnv, componentNodeArgs } from '../../pkg/component/process-env.js';
 
 export type ComponentName = 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubelet';
 
@@ -21,7 +21,7 @@ export function componentMain(name: ComponentName): string {
 }
 
 export async function startComponent(name: ComponentName, args: string[], opts: { healthz?: string; timeoutMs?: number } = {}): Promise<ComponentProcess> {
-  const proc = spawn(process.execPath, [componentMain(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: componentEnv() });
+  const proc = spawn(process.execPath, componentNodeArgs(componentMain(name), args), { stdio: ['ignore', 'pipe', 'pipe'], env: componentEnv() });
   let out = '';
   const keep = (b: Buffer) => { out = (out + b.toString()).slice(-8000); };
   proc.stdout?.on('data', keep);

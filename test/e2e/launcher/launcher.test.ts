@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { dockerAvailable } from '../../harness/docker.js';
 import { freePort } from '../../harness/free-port.js';
-import { COMPONENT_ENV } from '../../../pkg/component/process-env.js';
+import { COMPONENT_ENV, COMPONENT_NODE_FLAGS } from '../../../pkg/component/process-env.js';
 import { componentMain, etcdPortsFor, isPortFree } from '../../../pkg/launcher/launcher.js';
 import type { ClusterStatus } from '../../../pkg/launcher/cluster-status.js';
 import { isProcessRunning, StateDir } from '../../../pkg/launcher/state-dir.js';
@@ -134,6 +134,8 @@ t.test('tskube up starts, supervises, stops and resumes a cluster', async (t) =>
   t.ok(apiserver?.ready && apiserver.pid, 'status: the apiserver runs and is ready');
   const environ = (await readFile(`/proc/${apiserver?.pid ?? 0}/environ`, 'utf8')).split('\0');
   for (const [name, value] of Object.entries(COMPONENT_ENV)) t.ok(environ.includes(`${name}=${value}`), `the apiserver runs with ${name}=${value}`);
+  const argv = (await readFile(`/proc/${apiserver?.pid ?? 0}/cmdline`, 'utf8')).split('\0');
+  for (const flag of COMPONENT_NODE_FLAGS) t.equal(argv[argv.indexOf(flag) + 1], componentMain('kube-apiserver'), `the apiserver runs with ${flag}, before its main module`);
   // Service account tokens are signed with the state dir's key, so they outlive the process.
   const tokenKeyId = async () => (JSON.parse(Buffer.from((await kubectl(kubeconfig, 'create', 'token', 'tokens')).split('.')[0] ?? '', 'base64url').toString()) as { kid?: string }).kid;
   await kubectl(kubeconfig, 'create', 'serviceaccount', 'tokens');

@@ -325,26 +325,36 @@ export class Store {
   }
 
   /**
-   * Request bodies found to have no unknown fields and no schema errors. What happens to them
-   * before #validate (defaults, admission, fields kept from the stored object) is the server's
-   * own well-typed doing, so #validate does not run the schema again.
+   * Request bodies #checkFields has passed. What happens to them before #validate (defaults,
+   * admission, fields kept from the stored object) is the server's own well-typed doing, so
+   * #validate does not run the schema again.
    */
-  readonly #conforming = new WeakSet<KubeObject>();
+  readonly #schemaChecked = new WeakSet<KubeObject>();
 
-  /** Unknown fields: Strict → 400 as Kubernetes' strict decoder; otherwise dropped (with a warning under Warn). */
+  /**
+   * A request body's fields, as Kubernetes' decoder reads them before defaults and validation
+   * run (both assume well-typed objects): nulls as Go reads them; unknown fields under Strict →
+   * 400, otherwise dropped (with a warning under Warn); a wrongly typed field → 422.
+   */
   #checkFields(obj: KubeObject, opts: WriteOptions): string[] {
     const { group, version, kind } = { group: this.info.group, version: this.info.version, kind: this.info.kind };
     if (this.#schemas.conforms(group, version, kind, obj)) {
-      this.#conforming.add(obj);
+      this.#schemaChecked.add(obj);
       return [];
     }
+    this.#schemas.normalizeNulls(group, version, kind, obj);
     const unknown = this.#schemas.unknownFields(group, version, kind, obj);
-    if (unknown.length === 0) return [];
-    if (opts.fieldValidation === 'Strict') {
+    if (unknown.length && opts.fieldValidation === 'Strict') {
       const msgs = unknown.map((f) => `unknown field "${f}"`);
       throw errors.badRequest(`strict decoding error: ${msgs.join(', ')}`);
     }
-    this.#schemas.prune(group, version, kind, obj);
+    if (unknown.length) this.#schemas.prune(group, version, kind, obj);
+    // A missing required field is not a decoding error: #validate reports it, after defaults
+    // and the fields kept from the stored object (a status update's spec) are in.
+    const schemaErrs = this.#schemas.validate(group, version, kind, obj);
+    const decodeErrs = schemaErrs.filter((e) => e.type !== 'FieldValueRequired');
+    if (decodeErrs.length) throw errors.invalid(group, kind, obj.metadata?.name ?? '', decodeErrs);
+    if (!schemaErrs.length) this.#schemaChecked.add(obj);
     return opts.fieldValidation === 'Ignore' ? [] : unknown.map((f) => `unknown field "${f}"`);
   }
 
@@ -369,7 +379,7 @@ export class Store {
    * runs, so the strategy's checks only ever see well-typed objects.
    */
   #validate(obj: KubeObject, semantic: () => FieldError[]): void {
-    const schemaErrs = this.#conforming.has(obj) ? [] : this.#schemas.validate(this.info.group, this.info.version, this.info.kind, obj);
+    const schemaErrs = this.#schemaChecked.has(obj) ? [] : this.#schemas.validate(this.info.group, this.info.version, this.info.kind, obj);
     const errs = schemaErrs.length ? schemaErrs : semantic();
     if (errs.length) throw errors.invalid(this.info.group, this.info.kind, obj.metadata?.name ?? '', errs);
   }

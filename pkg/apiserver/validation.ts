@@ -72,6 +72,8 @@ export class SchemaRegistry {
     for (const err of check.errors ?? []) {
       // Unknown fields are unknownFields' to report (as warnings, or errors under Strict).
       if (err.keyword === 'additionalProperties') continue;
+      // Go's decoder takes null for any field (see normalizeNulls); only conforms refuses it.
+      if (err.keyword === 'type' && valueAt(obj, pointerSegments(err.instancePath)) === null) continue;
       const fe = this.toFieldError(name, obj, err);
       const key = `${fe.type} ${fe.field}`;
       if (!seen.has(key)) { seen.add(key); out.push(fe); }
@@ -80,9 +82,10 @@ export class SchemaRegistry {
   }
 
   /**
-   * One ajv pass that says whether the object has neither unknown fields nor schema errors,
-   * which is what almost every request body is: then neither the field walk of unknownFields
-   * nor validate has anything to find. False sends the caller to those two for the details.
+   * One ajv pass that says whether the object has neither unknown fields, nor nulls, nor
+   * schema errors, which is what almost every request body is: then neither the walks of
+   * normalizeNulls and unknownFields nor validate has anything to do. False sends the caller
+   * to those for the details.
    */
   conforms(group: string, version: string, kind: string, obj: unknown): boolean {
     const name = this.definitionName(group, version, kind);
@@ -95,6 +98,49 @@ export class SchemaRegistry {
     const out: string[] = [];
     if (name && isObject(obj)) this.walkUnknown(obj, this.topSchema(name), undefined, (path) => out.push(path));
     return out;
+  }
+
+  /**
+   * Nulls in place as Go's decoder reads them, so that later steps see well-typed objects: a
+   * field set to null is left out, a null list item or map value becomes its type's zero
+   * value. Unknown fields and free-form objects (RawExtension, FieldsV1) are left as they are.
+   */
+  normalizeNulls(group: string, version: string, kind: string, obj: unknown): void {
+    const name = this.definitionName(group, version, kind);
+    if (name && isObject(obj)) this.walkNulls(obj, this.topSchema(name));
+  }
+
+  private walkNulls(value: object, schema: JsonSchema): void {
+    const s = this.resolve(schema);
+    if (Array.isArray(value)) {
+      if (!s.items) return;
+      for (let i = 0; i < value.length; i++) {
+        if (value[i] === null) value[i] = this.zeroValue(s.items);
+        if (isObject(value[i])) this.walkNulls(value[i] as object, s.items);
+      }
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const prop = s.properties ? (Object.hasOwn(s.properties, key) ? s.properties[key] : undefined) : s.additionalProperties;
+      if (!prop) continue;
+      if (obj[key] === null) {
+        if (s.properties) delete obj[key];
+        else obj[key] = this.zeroValue(prop);
+      } else if (isObject(obj[key])) {
+        this.walkNulls(obj[key], prop);
+      }
+    }
+  }
+
+  private zeroValue(schema: JsonSchema): unknown {
+    switch (this.resolve(schema).type) {
+      case 'object': return {};
+      case 'array': return [];
+      case 'integer': case 'number': return 0;
+      case 'boolean': return false;
+      default: return '';
+    }
   }
 
   /** Drops unknown fields in place, as decoding into the Go type does. */
@@ -172,15 +218,15 @@ export class SchemaRegistry {
     const defs: Record<string, unknown> = {};
     for (const [name, def] of Object.entries(this.definitions)) defs[name] = ajvSchema(def);
     // kubectl sends `cpu: 1` as a number; Go's Quantity and IntOrString decode both forms.
-    defs[QUANTITY] = { type: ['string', 'number', 'null'] };
-    defs[INT_OR_STRING] = { type: ['integer', 'string', 'null'] };
+    defs[QUANTITY] = { type: ['string', 'number'] };
+    defs[INT_OR_STRING] = { type: ['integer', 'string'] };
     ajv.addSchema({ $id: SCHEMA_ID, definitions: defs });
     this.ajv = ajv;
     return ajv;
   }
 
   private toFieldError(name: string, obj: unknown, err: ErrorObject): FieldError {
-    const segments = err.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const segments = pointerSegments(err.instancePath);
     if (err.keyword === 'required') {
       segments.push(String((err.params as { missingProperty: string }).missingProperty));
       return field.required(this.fieldPath(name, segments));
@@ -222,7 +268,7 @@ function gvkKey(group: string, version: string, kind: string): string {
 }
 
 /**
- * The ajv copy of a definition: null accepted wherever Go would accept it, prose dropped.
+ * The ajv copy of a definition, prose dropped. Null fails its type (validate forgives that).
  * Each object with fields is closed to other fields (no definition has both fields and
  * additionalProperties), as walkUnknown judges them, so that one pass tells conforms'
  * answer; maps and objects with neither (RawExtension, FieldsV1) stay open.
@@ -230,7 +276,7 @@ function gvkKey(group: string, version: string, kind: string): string {
 function ajvSchema(s: JsonSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (s.$ref) { out['$ref'] = s.$ref; return out; }
-  if (s.type) out['type'] = [s.type, 'null'];
+  if (s.type) out['type'] = s.type;
   if (s.format) out['format'] = s.format;
   if (s.items) out['items'] = ajvSchema(s.items);
   if (s.additionalProperties) out['additionalProperties'] = ajvSchema(s.additionalProperties);
@@ -240,6 +286,11 @@ function ajvSchema(s: JsonSchema): Record<string, unknown> {
   }
   if (s.required) out['required'] = s.required;
   return out;
+}
+
+/** The segments of a JSON pointer (ajv's instancePath). */
+function pointerSegments(pointer: string): string[] {
+  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function valueAt(obj: unknown, segments: string[]): unknown {

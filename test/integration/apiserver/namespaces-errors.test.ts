@@ -122,6 +122,38 @@ t.test('422 Invalid names each bad field in details.causes', async (t) => {
   t.equal((await api.get('/apis/apps/v1/namespaces/default/deployments/web')).status, 404);
 });
 
+t.test('a wrongly typed field is a 422 before defaults run, and a null one is never a 500', async (t) => {
+  const { api } = await inProcessServer(t);
+  const service = (spec: Obj): Obj => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }], ...spec } });
+  const withContainer = (c: Obj): Obj => pod('p', { spec: { containers: [{ name: 'c', image: 'busybox:1.35', ...c }] } });
+  const podsPath = `${NS}/default/pods`;
+  const typed: [string, string, Obj, string][] = [
+    ['an image that is a number', podsPath, withContainer({ image: 5 }), 'spec.containers[0].image'],
+    ['a restartPolicy that is a number', podsPath, pod('p', { spec: { restartPolicy: 7 } }), 'spec.restartPolicy'],
+    ['ports that are a string', podsPath, withContainer({ ports: 'x' }), 'spec.containers[0].ports'],
+    ['a probe that is a list', podsPath, withContainer({ readinessProbe: [1] }), 'spec.containers[0].readinessProbe'],
+    ['a service port protocol that is a number', `${NS}/default/services`, service({ ports: [{ port: 80, protocol: 6 }] }), 'spec.ports[0].protocol'],
+    ['a service type that is an object', `${NS}/default/services`, service({ type: {} }), 'spec.type'],
+    ['a strategy type that is a number', '/apis/apps/v1/namespaces/default/deployments', { ...deployment('d'), spec: { ...deployment('d')['spec'], strategy: { type: 3 } } }, 'spec.strategy.type'],
+  ];
+  for (const [name, path, body, field] of typed) {
+    const res = await api.post(path, body);
+    t.equal(res.status, 422, `${name}: ${JSON.stringify(res.body).slice(0, 200)}`);
+    t.match(res.body['details']?.causes, [{ field, reason: 'FieldValueTypeInvalid' }], name);
+  }
+  const nulls: [string, string, Obj][] = [
+    ['a null image', podsPath, withContainer({ image: null })],
+    ['a null restartPolicy', podsPath, pod('p', { spec: { restartPolicy: null } })],
+    ['null ports', podsPath, withContainer({ ports: null })],
+    ['a null service type', `${NS}/default/services`, service({ type: null })],
+  ];
+  for (const [name, path, body] of nulls) {
+    const res = await api.post(path, body);
+    t.ok(res.status < 500, `${name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    if (res.status === 201) await api.delete(`${path}/${(body['metadata'] as Obj)['name']}?gracePeriodSeconds=0`);
+  }
+});
+
 t.test('a few hundred garbled requests never get a 500 and change nothing stored', async (t) => {
   const { api } = await inProcessServer(t, { maxRequestBytes: 64 * 1024 });
   const cm = await api.create(`${NS}/default/configmaps`, configMap('keep', { app: 'x' }));

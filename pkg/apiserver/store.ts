@@ -334,7 +334,8 @@ export class Store {
   /**
    * A request body's fields, as Kubernetes' decoder reads them before defaults and validation
    * run (both assume well-typed objects): nulls as Go reads them; unknown fields under Strict →
-   * 400, otherwise dropped (with a warning under Warn); a wrongly typed field → 422.
+   * 400, otherwise dropped (with a warning under Warn); a field of a JSON type its Go type
+   * cannot take → 400 with Go's decoding error; other schema errors (formats) → 422.
    */
   #checkFields(obj: KubeObject, opts: WriteOptions): string[] {
     const { group, version, kind } = { group: this.info.group, version: this.info.version, kind: this.info.kind };
@@ -349,6 +350,8 @@ export class Store {
       throw errors.badRequest(`strict decoding error: ${msgs.join(', ')}`);
     }
     if (unknown.length) this.#schemas.prune(group, version, kind, obj);
+    const decodeError = this.#schemas.decodeError(group, version, kind, obj);
+    if (decodeError) throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${decodeError}`);
     // A missing required field is not a decoding error: #validate reports it, after defaults
     // and the fields kept from the stored object (a status update's spec) are in.
     const schemaErrs = this.#schemas.validate(group, version, kind, obj);

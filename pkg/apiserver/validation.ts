@@ -248,6 +248,60 @@ export class SchemaRegistry {
     }
   }
 
+  /**
+   * The error Go's JSON decoder gives for the first field whose JSON type its Go type cannot
+   * take (Kubernetes answers it as 400 BadRequest, before anything else runs), e.g. `json:
+   * cannot unmarshal number into Go struct field Container.spec.containers.image of type
+   * string`; undefined when every field has a type it takes (nulls included).
+   */
+  decodeError(group: string, version: string, kind: string, obj: unknown): string | undefined {
+    const name = this.definitionName(group, version, kind);
+    if (!name) return undefined;
+    const check = this.validatorFor(name);
+    if (check(obj)) return undefined;
+    for (const err of check.errors ?? []) {
+      const segments = pointerSegments(err.instancePath);
+      const value = valueAt(obj, segments);
+      if (err.keyword !== 'type' || value === null) continue;
+      let schema: JsonSchema = { $ref: REF_PREFIX + name };
+      let struct = shortName(name);
+      const path: string[] = [];
+      for (const seg of segments) {
+        const s = this.resolve(schema);
+        if (s.items) { schema = s.items; continue; }
+        const prop = s.properties?.[seg];
+        if (!prop) { schema = s.additionalProperties ?? {}; continue; }
+        struct = this.structName(schema) ?? struct;
+        path.push(seg);
+        schema = prop;
+      }
+      return `json: cannot unmarshal ${jsonKind(value)} into Go struct field ${[struct, ...path].join('.')} of type ${this.goTypeOf(schema)}`;
+    }
+    return undefined;
+  }
+
+  /** The Go struct a schema is (the last name of its $ref chain). */
+  private structName(schema: JsonSchema): string | undefined {
+    let name: string | undefined;
+    for (let s: JsonSchema | undefined = schema; s?.$ref; s = this.definitions[s.$ref.slice(REF_PREFIX.length)]) name = s.$ref.slice(REF_PREFIX.length);
+    return name && shortName(name);
+  }
+
+  private goTypeOf(schema: JsonSchema): string {
+    const struct = this.structName(schema);
+    const s = this.resolve(schema);
+    if (s.properties && struct) return `v1.${struct}`;
+    switch (s.type) {
+      case 'string': return 'string';
+      case 'boolean': return 'bool';
+      case 'number': return 'float64';
+      case 'integer': return s.format === 'int32' ? 'int32' : 'int64';
+      case 'array': return `[]${s.items ? this.goTypeOf(s.items) : 'interface {}'}`;
+      case 'object': return s.additionalProperties ? `map[string]${this.goTypeOf(s.additionalProperties)}` : 'map[string]interface {}';
+      default: return struct ? `v1.${struct}` : 'interface {}';
+    }
+  }
+
   /** Kubernetes field path: properties dotted, list items `[i]`, map entries `[key]`. */
   private fieldPath(name: string, segments: string[]): string {
     let schema: JsonSchema | undefined = { $ref: REF_PREFIX + name };
@@ -286,6 +340,18 @@ function ajvSchema(s: JsonSchema): Record<string, unknown> {
   }
   if (s.required) out['required'] = s.required;
   return out;
+}
+
+/** `io.k8s.api.core.v1.Container` → `Container`. */
+function shortName(definition: string): string {
+  return definition.slice(definition.lastIndexOf('.') + 1);
+}
+
+/** A JSON value's kind in Go's decoding errors. */
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v;
 }
 
 /** The segments of a JSON pointer (ajv's instancePath). */

@@ -243,3 +243,13 @@ t.test('normalizeNulls reads nulls as Go does: fields left out, list items and m
   t.equal(pod.spec.bogus, null, 'unknown fields are left for unknownFields');
   t.same(reg.validate('', 'v1', 'Pod', goodPod()), [], 'validate itself forgives nulls');
 });
+
+t.test('decodeError words the first field of a JSON type its Go type cannot take as Go does', async (t) => {
+  t.equal(reg.decodeError('', 'v1', 'Pod', goodPod()), undefined, 'nulls are taken');
+  const pod = goodPod() as any;
+  pod.spec.containers[0].env = [{ name: 'A', value: 1 }];
+  t.equal(reg.decodeError('', 'v1', 'Pod', pod), 'json: cannot unmarshal number into Go struct field EnvVar.spec.containers.env.value of type string');
+  const missing = goodPod() as any;
+  delete missing.spec.containers[0].name;
+  t.equal(reg.decodeError('', 'v1', 'Pod', missing), undefined, 'a missing field is validation\'s to report');
+});

@@ -352,11 +352,12 @@ export class Store {
     if (unknown.length) this.#schemas.prune(group, version, kind, obj);
     const decodeError = this.#schemas.decodeError(group, version, kind, obj);
     if (decodeError) throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${decodeError}`);
-    // A missing required field is not a decoding error: #validate reports it, after defaults
-    // and the fields kept from the stored object (a status update's spec) are in.
+    // What is left are formats (422 now) and missing required fields, which are not decoding
+    // errors: #validate reports them, after defaults and the fields kept from the stored object
+    // (a status update's spec) are in.
     const schemaErrs = this.#schemas.validate(group, version, kind, obj);
-    const decodeErrs = schemaErrs.filter((e) => e.type !== 'FieldValueRequired');
-    if (decodeErrs.length) throw errors.invalid(group, kind, obj.metadata?.name ?? '', decodeErrs);
+    const formatErrs = schemaErrs.filter((e) => e.type !== 'FieldValueRequired');
+    if (formatErrs.length) throw errors.invalid(group, kind, obj.metadata?.name ?? '', formatErrs);
     if (!schemaErrs.length) this.#schemaChecked.add(obj);
     return opts.fieldValidation === 'Ignore' ? [] : unknown.map((f) => `unknown field "${f}"`);
   }

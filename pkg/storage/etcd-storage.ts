@@ -35,10 +35,10 @@ function decode<T extends Stored>(kv: { value: Buffer; mod_revision: number | st
  * metadata as their first key, so that a list can put the resourceVersion back by splicing
  * the stored text instead of parsing and serialising every object.
  */
-function encode(obj: Stored): Buffer {
+function encode(obj: Stored): string {
   const rv = obj.metadata?.resourceVersion;
   if (rv !== undefined) delete obj.metadata!.resourceVersion;
-  try { return enc(JSON.stringify({ metadata: obj.metadata, ...obj })); } finally { if (rv !== undefined) obj.metadata!.resourceVersion = rv; }
+  try { return JSON.stringify({ metadata: obj.metadata, ...obj }); } finally { if (rv !== undefined) obj.metadata!.resourceVersion = rv; }
 }
 
 const METADATA_FIRST = Buffer.from('{"metadata":{');
@@ -74,7 +74,14 @@ function joinWithRevisions(kvs: KeyValue[]): Buffer {
 }
 
 /** What each object handed to create or update was written as (see writtenJson). */
-const written = new WeakMap<object, { value: Buffer; revision: number }>();
+const written = new WeakMap<object, { json: string; revision: number }>();
+
+/** encode's JSON with its resourceVersion spliced in, as withRevision does for stored bytes. */
+function jsonWithRevision(json: string, revision: number): string {
+  if (!json.startsWith('{"metadata":{')) return JSON.stringify(decode({ value: enc(json), mod_revision: revision }));
+  const rest = json.slice(METADATA_FIRST.length);
+  return `{"metadata":{"resourceVersion":"${revision}"${rest[0] === '}' ? '' : ','}${rest}`;
+}
 
 /**
  * A list without a limit is read in pages of this many keys, all at one revision: etcd then
@@ -162,12 +169,11 @@ export class EtcdStorage implements Storage {
     }).catch((e: unknown) => { throw mapCompacted(e, opts.revision ?? 0); });
   }
 
-  writtenJson(obj: object): Buffer | undefined {
+  writtenJson(obj: object): string | undefined {
     const w = written.get(obj);
     if (!w) return undefined;
     written.delete(obj);
-    const { head, rest } = withRevision(w.value, w.revision);
-    return rest ? Buffer.concat([Buffer.from(head), rest]) : Buffer.from(head);
+    return jsonWithRevision(w.json, w.revision);
   }
 
   async count(prefix: string): Promise<number> {
@@ -177,18 +183,20 @@ export class EtcdStorage implements Storage {
 
   async create<T extends Stored>(key: string, obj: T): Promise<T> {
     const k = enc(key);
-    const value = encode(obj);
+    const json = encode(obj);
+    const value = enc(json);
     const res = await this.#kv.txn({
       compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: 0 }],
       success: [{ request_put: { key: k, value } }],
     }).catch((e: unknown) => { throw mapTooLarge(e, key, value); });
     if (!res.succeeded) throw new KeyExistsError(key);
-    return handOver(obj, value, res.header.revision);
+    return handOver(obj, json, res.header.revision);
   }
 
   async update<T extends Stored>(key: string, obj: T, expectedRevision: number): Promise<T> {
     const k = enc(key);
-    const value = encode(obj);
+    const json = encode(obj);
+    const value = enc(json);
     const res = await this.#kv.txn({
       compare: [{ key: k, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedRevision }],
       success: [{ request_put: { key: k, value } }],
@@ -198,7 +206,7 @@ export class EtcdStorage implements Storage {
       const found = res.responses[0]?.response_range?.kvs.length ?? 0;
       throw found ? new RevisionConflictError(key) : new KeyNotFoundError(key);
     }
-    return handOver(obj, value, res.header.revision);
+    return handOver(obj, json, res.header.revision);
   }
 
   async delete<T extends Stored>(key: string, expectedRevision?: number): Promise<T> {
@@ -294,10 +302,10 @@ export class EtcdStorage implements Storage {
 }
 
 /** The caller hands the object over: it gets its resourceVersion, no copy. */
-function handOver<T extends Stored>(obj: T, value: Buffer, revision: number): T {
+function handOver<T extends Stored>(obj: T, json: string, revision: number): T {
   obj.metadata ??= {};
   obj.metadata.resourceVersion = String(revision);
-  written.set(obj, { value, revision });
+  written.set(obj, { json, revision });
   return obj;
 }
 

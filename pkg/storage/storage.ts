@@ -56,7 +56,7 @@ export interface Storage {
    * would answer it: a write's answer without serialising the object again. Only for an
    * object not changed since; undefined after the first call, or if the store cannot tell.
    */
-  writtenJson(obj: object): Buffer | undefined;
+  writtenJson(obj: object): string | undefined;
   /** Read-modify-write, retried on conflict. tryUpdate returns undefined for "no change". */
   guaranteedUpdate<T extends Stored>(key: string, tryUpdate: (current: T) => T | undefined | Promise<T | undefined>): Promise<T>;
   /** Events after fromRevision (exclusive); throws CompactedError when that history is gone. */

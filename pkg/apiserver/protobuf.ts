@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { errors, StatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
+import { jsonTextTooDeep, tooDeeplyNested } from '../api/nesting-depth.js';
 import { goInlineFields, goJsonName, goOmitemptyWithoutOptional, goOptionalWithoutOmitempty, goPointerScalars } from './protobuf-go-fields.js';
 import { formatGoDuration, formatGoMicroTime, formatGoTime } from './protobuf-go-values.js';
 
@@ -32,6 +33,7 @@ const GROUP_PACKAGES: Readonly<Record<string, string>> = {
   'events.k8s.io': 'k8s.io.api.events',
   'authentication.k8s.io': 'k8s.io.api.authentication',
   'authorization.k8s.io': 'k8s.io.api.authorization',
+  'flowcontrol.apiserver.k8s.io': 'k8s.io.api.flowcontrol',
 };
 
 /** Option kinds that apimachinery registers into every group version. */
@@ -160,6 +162,7 @@ function base64(bytes: Uint8Array): string {
 function parseRawJson(bytes: Uint8Array | undefined, what: string): Json {
   // Go's RawExtension / FieldsV1 MarshalJSON write the bytes as they are, `null` when nil.
   if (!bytes || bytes.length === 0) return null;
+  if (jsonTextTooDeep(bytes)) throw tooDeeplyNested(`${what} does not hold JSON`);
   try {
     return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Json;
   } catch {

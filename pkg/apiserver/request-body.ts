@@ -1,10 +1,12 @@
 // Request bodies in every encoding real clients send: JSON (also with no Content-Type, as
 // kubectl's scale --current-replicas does), YAML, and kubectl's protobuf for typed creates.
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, Parser as YamlParser } from 'yaml';
+import type { CST } from 'yaml';
 import { errors } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { batchPerTurn } from '../api/turn-batch.js';
+import { jsonTextTooDeep, MAX_NESTING_DEPTH, tooDeeplyNested, valueTooDeep } from '../api/nesting-depth.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -64,18 +66,51 @@ export function decodeOptionalBody(contentType: string | undefined, body: Buffer
   return decodeObjectBody(contentType, body) as Record<string, unknown>;
 }
 
-export function parseJson(body: Buffer): unknown {
+export function parseJson(body: Uint8Array): unknown {
+  // JSON.parse itself does not recurse, but everything that walks its result does.
+  if (jsonTextTooDeep(body)) throw tooDeeplyNested('json parse error');
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (e) {
     throw errors.badRequest(`json parse error: ${(e as Error).message}`);
   }
 }
 
-function parseYamlBody(body: Buffer): unknown {
+export function parseYamlBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  // The YAML composer recurses once per level: measure the depth on the parser's tokens first
+  // (the lexer and parser keep their own stacks), and again after composing, since aliases can
+  // nest one anchored node inside another.
+  if (yamlTokensTooDeep(text)) throw tooDeeplyNested('yaml parse error');
+  let value: unknown;
   try {
-    return parseYaml(body.toString('utf8'));
+    value = parseYaml(text);
   } catch (e) {
     throw errors.badRequest(`yaml parse error: ${(e as Error).message}`);
   }
+  if (valueTooDeep(value)) throw tooDeeplyNested('yaml parse error');
+  return value;
+}
+
+function yamlTokensTooDeep(text: string): boolean {
+  const pending: { token: CST.Token; depth: number }[] = [];
+  for (const token of new YamlParser().parse(text)) pending.push({ token, depth: 0 });
+  while (pending.length > 0) {
+    const { token, depth } = pending.pop()!;
+    if (depth > MAX_NESTING_DEPTH) return true;
+    switch (token.type) {
+      case 'document':
+        if (token.value) pending.push({ token: token.value, depth });
+        break;
+      case 'block-map': case 'block-seq': case 'flow-collection':
+        for (const item of token.items) {
+          if (item.key) pending.push({ token: item.key, depth: depth + 1 });
+          if (item.value) pending.push({ token: item.value, depth: depth + 1 });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
 }

@@ -2,6 +2,7 @@
 // handler does. The caller decodes the JSON body and stores the result; this module only
 // computes the patched object and never mutates its inputs.
 import type { KubeObject } from '../../api/meta.js';
+import { valueTooDeep } from '../../api/nesting-depth.js';
 import { applyJsonPatch } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
 import { patchErrors } from './patch-errors.js';
@@ -22,6 +23,14 @@ export function patchMediaType(contentType: string): string {
 }
 
 export function applyPatch(contentType: string, original: KubeObject, patch: unknown, schema: PatchSchema): KubeObject {
+  const patched = applyPatchOfType(contentType, original, patch, schema);
+  // A patch of bounded depth can still nest the result deeper (a JSON patch adds a value at a
+  // path as deep as the object): bound it before anything walks it.
+  if (valueTooDeep(patched)) throw patchErrors.tooDeep();
+  return patched;
+}
+
+function applyPatchOfType(contentType: string, original: KubeObject, patch: unknown, schema: PatchSchema): KubeObject {
   switch (patchMediaType(contentType)) {
     case patchTypes.json: return applyJsonPatch(original, patch);
     case patchTypes.merge: return applyMergePatch(original, patch);

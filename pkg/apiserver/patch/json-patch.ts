@@ -6,9 +6,17 @@ import type { Operation } from 'fast-json-patch';
 import type { KubeObject } from '../../api/meta.js';
 import { StatusError, errors } from '../../api/errors.js';
 import { isJsonObject, jsonTypeName, patchErrors } from './patch-errors.js';
+import { MAX_NESTING_DEPTH, valueTooDeep } from '../../api/nesting-depth.js';
 
 /** handlers/patch.go maxJSONPatchOperations. */
 export const maxJsonPatchOperations = 10000;
+
+/**
+ * How much copy operations may grow a document, in bytes of JSON: evanphx/json-patch's
+ * AccumulatedCopySizeLimit, set to the default request size limit. Without it, 30 copies of a
+ * document into itself make it a billion times larger.
+ */
+export const accumulatedCopySizeLimit = 3 * 1024 * 1024;
 
 const knownOps = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
@@ -29,6 +37,8 @@ export function applyJsonPatch(original: KubeObject, patch: unknown): KubeObject
   }
 
   let doc: unknown = structuredClone(original);
+  let copiedBytes = 0;
+  const work = { nodes: 0 };
   for (const [index, raw] of (patch as Record<string, unknown>[]).entries()) {
     const op = structuredClone(raw);
     const kind = typeof op.op === 'string' ? op.op : 'unknown';
@@ -39,10 +49,20 @@ export function applyJsonPatch(original: KubeObject, patch: unknown): KubeObject
     }
     // A missing value means JSON null to the Go library.
     if ((kind === 'add' || kind === 'replace' || kind === 'test') && !('value' in op)) op.value = null;
+    if (kind === 'copy') {
+      const copied = valueAt(doc, op.from as string);
+      copiedBytes += copied === undefined ? 0 : JSON.stringify(copied).length;
+      if (copiedBytes > accumulatedCopySizeLimit) {
+        throw patchErrors.unprocessable(`Unable to complete the copy, the accumulated size increase of copy is ${copiedBytes}, exceeding the limit ${accumulatedCopySizeLimit}`);
+      }
+    }
     try {
       doc = jsonpatch.applyOperation(doc, op as unknown as Operation, true, true, true, index).newDocument;
     } catch (e) {
       throw patchErrors.unprocessable(failureMessage(doc, op as { op: string; path: string; from?: string }, e));
+    }
+    if (kind !== 'remove' && kind !== 'test' && insertedTooDeep(doc, op.path, kind === 'move' ? op.from as string : undefined, work)) {
+      throw patchErrors.tooDeep();
     }
   }
   if (!isJsonObject(doc)) {
@@ -86,6 +106,27 @@ function parentPointer(path: string): string {
 function lastToken(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
 }
+
+/**
+ * Whether what an operation put at `path` nests the document deeper than MAX_NESTING_DEPTH.
+ * The rest of the document was within it before the operation, so only the inserted value is
+ * walked, and a move to a path no deeper than its source is not walked at all. Walks for moves
+ * are also counted against a budget: moving one large subtree ever deeper, 10,000 times over,
+ * would otherwise walk it 10,000 times.
+ */
+function insertedTooDeep(doc: unknown, path: string, from: string | undefined, work: { nodes: number }): boolean {
+  const depthOfPath = (pointer: string) => (pointer === '' ? 0 : pointer.split('/').length - 1);
+  const above = depthOfPath(path);
+  if (from !== undefined && above <= depthOfPath(from)) return false;
+  if (valueTooDeep(valueAt(doc, path), MAX_NESTING_DEPTH - above, from === undefined ? undefined : work)) return true;
+  if (work.nodes > maxMoveWalkNodes) {
+    throw patchErrors.unprocessable(`the patch moves more than ${maxMoveWalkNodes} values deeper into the object`);
+  }
+  return false;
+}
+
+/** How many objects and arrays the depth checks of a patch's moves may visit in all. */
+const maxMoveWalkNodes = 1_000_000;
 
 function valueAt(doc: unknown, pointer: string): unknown {
   if (pointer === '') return doc;

@@ -1,6 +1,7 @@
 // The Status errors the upstream patch handler (apiserver endpoints/handlers/patch.go)
 // returns, and the Go `%v` rendering its messages embed.
 import { StatusError, errors, field } from '../../api/errors.js';
+import { MAX_NESTING_DEPTH } from '../../api/nesting-depth.js';
 
 /** Patch types a built-in resource accepts, in the order upstream lists them. */
 export const acceptedPatchTypes = [
@@ -25,14 +26,14 @@ export const patchErrors = {
     errors.invalid('', '', '', [field.invalid('patch', typeof patched === 'string' ? patched : JSON.stringify(patched), why)]),
 
   /**
-   * A plain Go error reaching the handler: ErrorToAPIStatus makes it a 500 with the bare
-   * message and reason Unknown (the empty string, so absent on the wire).
+   * A plain Go error reaching the handler. Upstream answers these with a 500 and reason Unknown,
+   * though the patch is what is wrong; a client error must never read as a server fault, so
+   * tskube answers 400 with upstream's message.
    */
-  unknown: (message: string) => {
-    const e = new StatusError(500, 'InternalError', message);
-    delete e.status.reason;
-    return e;
-  },
+  unknown: (message: string) => errors.badRequest(message),
+
+  /** The patched document nests deeper than any walk over it may go. */
+  tooDeep: () => patchErrors.unprocessable(`the patched object exceeds the max depth of ${MAX_NESTING_DEPTH}`),
 };
 
 /** Renders a decoded JSON value like Go's fmt `%v` of map[string]interface{} values. */

@@ -39,3 +39,36 @@ t.test('a body that cannot be decoded fails alone, with its Status', async (t) =
   const unsupported = await decodeObjectBodySoon('text/plain', json({})).catch((e: unknown) => e);
   t.ok(isStatusError(unsupported) && unsupported.status.code === 415, 'an unsupported media type too');
 });
+
+t.test('too deeply nested bodies are 400 BadRequest in every encoding, before anything recurses', async (t) => {
+  const cases: [string, string, Buffer][] = [
+    ['JSON arrays', 'application/json', Buffer.from('['.repeat(100_000) + ']'.repeat(100_000))],
+    ['JSON objects', 'application/json', Buffer.from('{"a":'.repeat(5000) + '1' + '}'.repeat(5000))],
+    ['YAML flow maps (the body that crashed the apiserver)', 'application/yaml', Buffer.from('{'.repeat(5000) + '}'.repeat(5000))],
+    ['YAML block sequences', 'application/yaml', Buffer.from('- '.repeat(3000) + 'x')],
+    ['YAML block maps', 'application/yaml', Buffer.from(Array.from({ length: 2000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'))],
+  ];
+  for (const [name, type, body] of cases) {
+    const err = await decodeObjectBodySoon(type, body).then(() => undefined, (e: unknown) => e);
+    t.ok(isStatusError(err), name);
+    if (isStatusError(err)) {
+      t.equal(err.code, 400, `${name}: 400`);
+      t.match(err.message, /exceeded max depth of 500$/, `${name}: says why`);
+    }
+  }
+});
+
+t.test('YAML aliases that nest anchored nodes past the limit are refused after composing', async (t) => {
+  // Each line nests 300 deep; the alias puts the first inside the second, 600 deep.
+  const lines = [`a: &a ${'['.repeat(300)}x${']'.repeat(300)}`, `b: ${'['.repeat(300)}*a${']'.repeat(300)}`, 'kind: ConfigMap'];
+  const err = await decodeObjectBodySoon('application/yaml', Buffer.from(lines.join('\n'))).then(() => undefined, (e: unknown) => e);
+  t.ok(isStatusError(err) && err.code === 400 && /exceeded max depth/.test(err.message));
+});
+
+t.test('bodies nested up to the limit still decode', async (t) => {
+  const depth = 500;
+  const obj = await decodeObjectBodySoon('application/json', Buffer.from('{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1)));
+  t.ok(obj);
+  const yamlObj = await decodeObjectBodySoon('application/yaml', Buffer.from('a: ' + '['.repeat(depth - 1) + ']'.repeat(depth - 1)));
+  t.ok(yamlObj);
+});

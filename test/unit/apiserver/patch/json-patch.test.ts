@@ -142,3 +142,26 @@ t.test(`more than ${maxJsonPatchOperations} operations is 413 RequestEntityTooLa
   t.equal(status?.reason, 'RequestEntityTooLarge');
   t.equal(status?.message, `The allowed maximum operations in a JSON patch is ${maxJsonPatchOperations}, got ${maxJsonPatchOperations + 1}`);
 });
+
+t.test('copies that would double the document again and again stop at the accumulated copy limit', async (t) => {
+  const original: KubeObject = { metadata: { name: 'a', annotations: { big: 'x'.repeat(100_000) } } };
+  const patch = [{ op: 'add', path: '/spec', value: {} }];
+  for (let i = 0; i < 40; i++) patch.push({ op: 'copy', from: '/metadata', path: `/spec/c${i}` } as never);
+  const status = statusOf(() => applyJsonPatch(original, patch));
+  t.equal(status?.code, 422);
+  t.match(status?.details?.causes?.[0]?.message, /^Unable to complete the copy, the accumulated size increase of copy is \d+, exceeding the limit 3145728$/);
+});
+
+t.test('operations that nest the document past the depth limit are refused, the depth counted from the path', async (t) => {
+  let deep: unknown = {};
+  for (let i = 0; i < 499; i++) deep = { a: deep };
+  const original: KubeObject = { metadata: { name: 'a' }, spec: {} };
+  t.ok(applyJsonPatch(original, [{ op: 'add', path: '/spec/x', value: {} }]), 'shallow adds apply');
+  const addDeep = statusOf(() => applyJsonPatch(original, [{ op: 'add', path: '/spec/x', value: deep }]));
+  t.equal(addDeep?.code, 422, 'a 500-deep value two levels down is too deep');
+  const copies = [{ op: 'add', path: '/spec/x', value: { a: { a: { a: {} } } } }];
+  for (let i = 0; i < 200; i++) copies.push({ op: 'copy', from: '/spec/x', path: '/spec/x/a/a/a/a' } as never);
+  const copyDeep = statusOf(() => applyJsonPatch(original, copies));
+  t.equal(copyDeep?.code, 422, 'copying a value into itself, over and over, stops at the limit');
+  t.match(copyDeep?.details?.causes?.[0]?.message, /exceeds the max depth of 500/);
+});

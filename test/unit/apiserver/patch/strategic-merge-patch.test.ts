@@ -257,15 +257,15 @@ const errorCases: ErrorCase[] = [
     message: 'json: cannot unmarshal array into Go value of type map[string]interface {}',
   },
   {
-    name: 'a keyed list element without its merge key is a 500 with the bare mergepatch message',
+    name: 'a keyed list element without its merge key is 400 with the bare mergepatch message (upstream: 500)',
     schema: podSchema, original: podWith({ containers: [{ name: 'a' }] }),
-    patch: { spec: { containers: [{ image: 'x' }] } }, code: 500,
+    patch: { spec: { containers: [{ image: 'x' }] } }, code: 400, reason: 'BadRequest',
     message: 'map: map[image:x] does not contain declared merge key: name',
   },
   {
-    name: 'a delete directive without the merge key is a 500',
+    name: 'a delete directive without the merge key is 400 (upstream: 500)',
     schema: podSchema, original: podWith({ containers: [{ name: 'a' }] }),
-    patch: { spec: { containers: [{ $patch: 'delete' }] } }, code: 500,
+    patch: { spec: { containers: [{ $patch: 'delete' }] } }, code: 400, reason: 'BadRequest',
     message: 'map: map[$patch:delete] does not contain declared merge key: name',
   },
   {
@@ -289,14 +289,14 @@ const errorCases: ErrorCase[] = [
     message: 'invalid patch format of primitive list',
   },
   {
-    name: '$patch: merge on a map is an unknown patch type (500), as upstream',
-    patch: { metadata: { labels: { $patch: 'merge', a: 'b' } } }, code: 500,
+    name: '$patch: merge on a map is an unknown patch type: 400 (upstream: 500)',
+    patch: { metadata: { labels: { $patch: 'merge', a: 'b' } } }, code: 400, reason: 'BadRequest',
     message: 'unknown patch type: merge in map: map[$patch:merge a:b]',
   },
   {
-    name: '$patch: merge inside a list is rejected (500), as upstream',
+    name: '$patch: merge inside a list is rejected: 400 (upstream: 500)',
     schema: podSchema, original: podWith({ containers: [{ name: 'a' }] }),
-    patch: { spec: { containers: [{ $patch: 'merge' }] } }, code: 500,
+    patch: { spec: { containers: [{ $patch: 'merge' }] } }, code: 400, reason: 'BadRequest',
     message: 'merging lists cannot yet be specified in the patch',
   },
   {
@@ -306,10 +306,10 @@ const errorCases: ErrorCase[] = [
     message: 'the server rejected our request due to an error in our request',
   },
   {
-    name: 'patch elements out of the $setElementOrder order are a 500',
+    name: 'patch elements out of the $setElementOrder order are 400 (upstream: 500)',
     schema: podSchema, original: podWith({ containers: [{ name: 'a' }, { name: 'b' }] }),
     patch: { spec: { '$setElementOrder/containers': [{ name: 'a' }, { name: 'b' }], containers: [{ name: 'b' }, { name: 'a' }] } },
-    code: 500,
+    code: 400, reason: 'BadRequest',
     message: 'The order in patch list:\n[map[name:b] map[name:a]]\n doesn\'t match $setElementOrder list:\n[map[name:a] map[name:b]]\n',
   },
 ];

@@ -2,14 +2,15 @@
 // syncs the caches (so a standby is warm), then campaigns for the kube-system/
 // kube-controller-manager Lease and runs the controllers while it leads. Losing the lease
 // ends the process (exit 1), as upstream does; SIGTERM stops the controllers and releases it.
-import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { Gauge, Registry } from 'prom-client';
 import { InformerFactory } from '../../pkg/client/informer-factory.js';
 import { clientConfigFromFlags } from '../../pkg/client/kubeconfig.js';
 import { LeaderElector } from '../../pkg/client/leader-election.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { boolFlag, durationFlag, intFlag, parseFlags } from '../../pkg/component/flags.js';
+import { startHealthServer } from '../../pkg/component/health-server.js';
 import { componentLogger } from '../../pkg/component/logger.js';
 import { newControllerContext } from '../../pkg/controller/controller-context.js';
 import { CONTROLLER_INITIALIZERS, enabledControllers } from '../../pkg/controller/controllers.js';
@@ -102,40 +103,31 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
 
 let synced = false;
 let elector: LeaderElector | undefined;
-const server = port === 0 ? undefined : createServer((req, res) => {
-  const path = (req.url ?? '/').split('?')[0];
-  if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-    const ok = path !== '/readyz' || synced;
-    res.writeHead(ok ? 200 : 500, { 'content-type': 'text/plain; charset=utf-8' }).end(ok ? 'ok' : 'informers not synced');
-  } else if (path === '/metrics') {
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics());
-  } else {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
-  }
+const registry = new Registry();
+const leaseName = flags['leader-elect-resource-name'];
+new Gauge({
+  name: 'leader_election_master_status',
+  help: '[ALPHA] Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.',
+  labelNames: ['name'], registers: [registry],
+  collect() { this.set({ name: leaseName }, !leaderElect || elector?.isLeader() ? 1 : 0); },
 });
-if (server) {
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, flags['bind-address'], resolve); }).catch((err: unknown) => {
-    log.fatal({ err: String(err), port }, 'Failed to listen');
-    process.exit(1);
-  });
-  log.info({ address: flags['bind-address'], port }, 'Serving /healthz and /metrics insecurely');
-}
-
-function metrics(): string {
-  const leading = elector?.isLeader() ? 1 : 0;
-  return [
-    '# HELP leader_election_master_status [ALPHA] Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.',
-    '# TYPE leader_election_master_status gauge',
-    `leader_election_master_status{name="${flags['leader-elect-resource-name']}"} ${leaderElect ? leading : 1}`,
-    '# HELP workqueue_depth [ALPHA] Current depth of workqueue',
-    '# TYPE workqueue_depth gauge',
-    ...controllers.flatMap((c) => {
+new Gauge({
+  name: 'workqueue_depth', help: '[ALPHA] Current depth of workqueue', labelNames: ['name'], registers: [registry],
+  collect() {
+    for (const c of controllers) {
       const q = (c as { queue?: { len(): number } }).queue;
-      return q ? [`workqueue_depth{name="${c.name}"} ${q.len()}`] : [];
-    }),
-    '',
-  ].join('\n');
-}
+      if (q) this.set({ name: c.name }, q.len());
+    }
+  },
+});
+const server = port === 0 ? undefined : await startHealthServer({
+  port, bindAddress: flags['bind-address'], registry, log,
+  notReady: () => (synced ? undefined : 'informer-sync'),
+}).catch((err: unknown) => {
+  log.fatal({ err: String(err), port }, 'Failed to listen');
+  process.exit(1);
+});
+if (server) log.info({ address: flags['bind-address'], port: server.port }, 'Serving /healthz and /metrics insecurely');
 
 log.info({ identity, leaderElect, controllers: enabled }, 'Starting kube-controller-manager');
 informers.start(ac.signal);
@@ -176,6 +168,6 @@ if (!ac.signal.aborted) {
 
 ac.abort();
 await informers.shutdown();
-await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+await server?.close();
 await client.destroy();
 process.exit(exitCode);

@@ -7,9 +7,9 @@ import { clientConfigFromFlags } from '../../pkg/client/kubeconfig.js';
 import { LeaderElector } from '../../pkg/client/leader-election.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { boolFlag, durationFlag, intFlag, parseFlags } from '../../pkg/component/flags.js';
+import { startHealthServer } from '../../pkg/component/health-server.js';
 import { componentLogger } from '../../pkg/component/logger.js';
 import { DEFAULT_SCHEDULER_NAME, Scheduler } from '../../pkg/scheduler/scheduler.js';
-import { startSchedulerServer } from '../../pkg/scheduler/scheduler-server.js';
 
 const COMPONENT = 'kube-scheduler';
 const BOOL_FLAGS = ['leader-elect'];
@@ -61,8 +61,8 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-const server = port === 0 ? undefined : await startSchedulerServer({
-  port, bindAddress: flags['bind-address'], registry: scheduler.metrics.registry,
+const server = port === 0 ? undefined : await startHealthServer({
+  port, bindAddress: flags['bind-address'], registry: scheduler.metrics.registry, log,
   notReady: () => (scheduler.hasSynced() ? undefined : 'sched-handler-sync'),
 }).catch((err: unknown) => {
   log.fatal({ err: String(err), port }, 'Failed to listen');

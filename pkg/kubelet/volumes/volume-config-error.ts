@@ -5,11 +5,14 @@
 export class VolumeConfigError extends Error {
   /** The pod volume that failed, when known. */
   readonly volumeName: string;
+  /** The plugin is waiting for something (VolumeNotReadyError), not refusing the spec. */
+  readonly isNotReady: boolean;
 
-  constructor(message: string, volumeName = '') {
+  constructor(message: string, volumeName = '', isNotReady = false) {
     super(message);
     this.name = 'VolumeConfigError';
     this.volumeName = volumeName;
+    this.isNotReady = isNotReady;
   }
 
   /** The FailedMount event message. */

@@ -1,29 +1,23 @@
-// The kubelet's volume manager, reduced to the in-tree plugins we support. Every pod volume
-// but hostPath is a host directory under <rootDir>/pods/<uid>/volumes/<plugin>/<name> (plugin
-// escaped as upstream does, e.g. kubernetes.io~configmap) that containers bind-mount:
-//   emptyDir      a directory (tmpfs for medium: Memory when we can mount)
-//   hostPath      the host path itself, after its type check
-//   configMap, secret, downwardAPI, projected
-//                 files written by the atomic writer; refresh() rewrites them in place, so
-//                 running containers see updates (except through subPath, as upstream)
-//   persistentVolumeClaim  bound to a hostPath or local PV: that path
+// The kubelet's volume manager: for each pod volume it finds the one plugin that supports it
+// (volume-plugins.ts) and calls it; it names no volume type itself. A volume lives in
+// <rootDir>/pods/<uid>/volumes/<plugin>/<name> (plugin name escaped as upstream does, e.g.
+// kubernetes.io~configmap) unless its plugin returns another host path (hostPath, claims).
+// refresh() remounts the volumes whose contents follow API objects, so running containers
+// see updates (except through subPath, as upstream).
 import { chmodSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
-import type { ConfigMap, Container, Pod, Secret, Volume } from 'kubernetes-types/core/v1.js';
+import type { Container, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import { isNotFound } from '../../api/errors.js';
-import { integerValue } from '../../api/quantity.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { writeAtomically, type Payload } from './atomic-writer.js';
-import { configMapPayload } from './config-map-payload.js';
-import { downwardApiPayload, fieldPathValue, type NodeAllocatable } from './downward-api-payload.js';
-import { checkHostPathType } from './host-path-type.js';
-import { projectedPayload } from './projected-payload.js';
-import { secretPayload } from './secret-payload.js';
+import { fieldPathValue, type NodeAllocatable } from './downward-api-payload.js';
 import { canMountTmpfs, mountPointsUnder, mountTmpfs, unmount } from './tmpfs.js';
 import { VolumeConfigError } from './volume-config-error.js';
+import { VolumeNotReadyError } from './volume-not-ready-error.js';
+import { escapeQualifiedName, type VolumeHost, type VolumePlugin } from './volume-plugin.js';
+import { findPluginBySpec, VOLUME_PLUGINS } from './volume-plugins.js';
 
 export interface VolumeManagerOptions {
   rootDir: string;
@@ -35,6 +29,8 @@ export interface VolumeManagerOptions {
   memoryMedium?: 'auto' | 'never';
   /** The token written for serviceAccountToken sources; defaults to an unsigned placeholder JWT. */
   serviceAccountToken?(pod: Pod, audience: string | undefined, expirationSeconds: number): string;
+  /** The volume types this kubelet supports; defaults to VOLUME_PLUGINS. */
+  plugins?: readonly VolumePlugin[];
 }
 
 export interface ContainerMount {
@@ -43,26 +39,26 @@ export interface ContainerMount {
   readOnly: boolean;
 }
 
-const PLUGIN_DIR = {
-  emptyDir: 'kubernetes.io~empty-dir',
-  configMap: 'kubernetes.io~configmap',
-  secret: 'kubernetes.io~secret',
-  downwardAPI: 'kubernetes.io~downward-api',
-  projected: 'kubernetes.io~projected',
-} as const;
-
-/** Upstream mounts API-data volumes read-only whatever the volumeMount says. */
-const READ_ONLY_KINDS = ['configMap', 'secret', 'downwardAPI', 'projected'] as const;
-
 export class VolumeManager {
   readonly #opts: VolumeManagerOptions;
-  readonly #allocatable: NodeAllocatable;
+  readonly #plugins: readonly VolumePlugin[];
+  readonly #host: VolumeHost;
   /** Warn once that memory-backed volumes are plain directories here. */
   #warnedNoTmpfs = false;
 
   constructor(opts: VolumeManagerOptions) {
     this.#opts = opts;
-    this.#allocatable = opts.nodeAllocatable ?? { cpu: String(os.cpus().length), memory: String(os.totalmem()) };
+    this.#plugins = opts.plugins ?? VOLUME_PLUGINS;
+    const token = opts.serviceAccountToken ?? placeholderToken;
+    this.#host = {
+      client: opts.client,
+      log: opts.log,
+      nodeAllocatable: opts.nodeAllocatable ?? { cpu: String(os.cpus().length), memory: String(os.totalmem()) },
+      getConfigMap: (ns, name) => unlessNotFound(opts.client.resource('configmaps').get(ns, name)),
+      getSecret: (ns, name) => unlessNotFound(opts.client.resource('secrets').get(ns, name)),
+      serviceAccountToken: (pod, audience, expirationSeconds) => token(pod, audience, expirationSeconds),
+      memoryBacked: (dir, sizeBytes) => this.#memoryBacked(dir, sizeBytes),
+    };
   }
 
   /** <rootDir>/pods/<uid>: everything the pod's volumes put on disk. */
@@ -79,21 +75,32 @@ export class VolumeManager {
     let first: VolumeConfigError | undefined;
     for (const volume of pod.spec?.volumes ?? []) {
       try {
-        paths.set(volume.name, await this.#setup(pod, volume));
+        const plugin = findPluginBySpec(this.#plugins, volume);
+        paths.set(volume.name, await plugin.setUp(pod, volume, this.#volumeDir(pod, plugin, volume.name), this.#host));
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         this.#opts.log.warn({ pod: podKey(pod), volume: volume.name, err: message }, 'MountVolume.SetUp failed');
-        first ??= new VolumeConfigError(message, volume.name);
+        first ??= new VolumeConfigError(message, volume.name, err instanceof VolumeNotReadyError);
       }
     }
     if (first) throw first;
     return paths;
   }
 
-  /** Unmounts what we mounted under the pod's directory, then removes it. */
+  /**
+   * Tears down each volume found under the pod's directory whose plugin has a tearDown, then
+   * unmounts what is still mounted there and removes the directory.
+   */
   async teardownPod(podUid: string): Promise<void> {
-    if (!podUid || podUid.includes('/') || podUid.startsWith('.')) throw new Error(`invalid pod uid ${JSON.stringify(podUid)}`);
+    checkPodUid(podUid);
     const dir = this.podDir(podUid);
+    for (const plugin of this.#plugins) {
+      if (!plugin.tearDown) continue;
+      const pluginDir = join(dir, 'volumes', escapeQualifiedName(plugin.name));
+      for (const name of await readdir(pluginDir).catch(() => [] as string[])) {
+        await plugin.tearDown(podUid, name, join(pluginDir, name), this.#host);
+      }
+    }
     for (const point of await mountPointsUnder(dir)) {
       // Never remove a tree with something still mounted in it: that would delete its contents.
       await unmount(point);
@@ -102,18 +109,17 @@ export class VolumeManager {
   }
 
   /**
-   * Rewrites configMap/secret/downwardAPI/projected contents that changed, atomically. An
-   * object that disappeared leaves the last contents in place (upstream logs and keeps them).
+   * Remounts the volumes whose contents follow API objects; a change is written atomically.
+   * An object that disappeared leaves the last contents in place (upstream logs and keeps them).
    */
   async refresh(pod: Pod): Promise<void> {
     for (const volume of pod.spec?.volumes ?? []) {
-      const kind = apiDataKind(volume);
-      if (!kind) continue;
-      const dir = this.#volumeDir(pod, PLUGIN_DIR[kind], volume.name);
+      const plugin = this.#pluginFor(volume);
+      if (!plugin?.remount) continue;
+      const dir = this.#volumeDir(pod, plugin, volume.name);
       if (!existsSync(dir)) continue; // never set up (the pod is not running yet)
       try {
-        const payload = await this.#payload(pod, volume);
-        if (payload && await writeAtomically(dir, payload)) {
+        if (await plugin.remount(pod, volume, dir, this.#host)) {
           this.#opts.log.info({ pod: podKey(pod), volume: volume.name }, 'volume contents updated');
         }
       } catch (err) {
@@ -129,7 +135,7 @@ export class VolumeManager {
       const volumePath = volumePaths.get(vm.name);
       if (volumePath === undefined) throw new Error(`cannot find volume ${JSON.stringify(vm.name)} to mount into container ${JSON.stringify(container.name)}`);
       const volume = pod.spec?.volumes?.find((v) => v.name === vm.name);
-      const mustMountRO = volume !== undefined && apiDataKind(volume) !== undefined;
+      const mustMountRO = volume !== undefined && (this.#pluginFor(volume)?.isReadOnly ?? false);
       let hostPath = volumePath;
       const subPath = vm.subPathExpr ? expandSubPathExpr(vm.subPathExpr, pod, container) : vm.subPath;
       if (subPath) hostPath = resolveSubPath(volumePath, subPath);
@@ -138,112 +144,19 @@ export class VolumeManager {
     return mounts;
   }
 
-  async #setup(pod: Pod, volume: Volume): Promise<string> {
-    if (volume.hostPath) {
-      await checkHostPathType(volume.hostPath.path, volume.hostPath.type);
-      return volume.hostPath.path;
-    }
-    if (volume.emptyDir) {
-      const dir = await this.#makeVolumeDir(pod, PLUGIN_DIR.emptyDir, volume.name);
-      if (volume.emptyDir.medium === 'Memory') {
-        const limit = volume.emptyDir.sizeLimit;
-        await this.#memoryBacked(dir, limit !== undefined ? integerValue(limit) : undefined);
-      }
-      return dir;
-    }
-    if (volume.persistentVolumeClaim) return this.#claimPath(pod, volume.persistentVolumeClaim.claimName);
-    const kind = apiDataKind(volume);
-    if (!kind) throw new Error(`no volume plugin matched`);
-    const dir = await this.#makeVolumeDir(pod, PLUGIN_DIR[kind], volume.name);
-    // Secrets (and projections, which may carry them) never touch the disk upstream.
-    if (kind === 'secret' || kind === 'projected') await this.#memoryBacked(dir, undefined);
-    const payload = await this.#payload(pod, volume);
-    if (payload) await writeAtomically(dir, payload);
-    return dir;
-  }
-
-  /** The payload of an API-data volume; throws upstream's message when an object is missing. */
-  async #payload(pod: Pod, volume: Volume): Promise<Payload | undefined> {
-    const ns = pod.metadata?.namespace ?? 'default';
-    if (volume.configMap) {
-      const src = volume.configMap;
-      const optional = src.optional ?? false;
-      const cm = await this.#getConfigMap(ns, src.name ?? '');
-      if (!cm && !optional) throw new Error(`configmap ${JSON.stringify(src.name ?? '')} not found`);
-      return configMapPayload(src.items, cm ?? {}, src.defaultMode, optional);
-    }
-    if (volume.secret) {
-      const src = volume.secret;
-      const optional = src.optional ?? false;
-      const secret = await this.#getSecret(ns, src.secretName ?? '');
-      if (!secret && !optional) throw new Error(`secret ${JSON.stringify(src.secretName ?? '')} not found`);
-      return secretPayload(src.items, secret ?? {}, src.defaultMode, optional);
-    }
-    if (volume.downwardAPI) return downwardApiPayload(volume.downwardAPI.items, pod, volume.downwardAPI.defaultMode, this.#allocatable);
-    if (volume.projected) {
-      const configMaps = new Map<string, ConfigMap | undefined>();
-      const secrets = new Map<string, Secret | undefined>();
-      for (const s of volume.projected.sources ?? []) {
-        if (s.configMap) configMaps.set(s.configMap.name ?? '', await this.#getConfigMap(ns, s.configMap.name ?? ''));
-        if (s.secret) secrets.set(s.secret.name ?? '', await this.#getSecret(ns, s.secret.name ?? ''));
-      }
-      const token = this.#opts.serviceAccountToken ?? placeholderToken;
-      return projectedPayload(volume.projected, pod, {
-        configMaps, secrets, allocatable: this.#allocatable,
-        serviceAccountToken: (audience, expirationSeconds) => token(pod, audience, expirationSeconds),
-      });
-    }
-    return undefined;
-  }
-
-  async #getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
+  /** undefined when no single plugin supports the volume (its setup failed already). */
+  #pluginFor(volume: Volume): VolumePlugin | undefined {
     try {
-      return await this.#opts.client.resource('configmaps').get(namespace, name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
+      return findPluginBySpec(this.#plugins, volume);
+    } catch {
+      return undefined;
     }
   }
 
-  async #getSecret(namespace: string, name: string): Promise<Secret | undefined> {
-    try {
-      return await this.#opts.client.resource('secrets').get(namespace, name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  async #claimPath(pod: Pod, claimName: string): Promise<string> {
-    const ns = pod.metadata?.namespace ?? 'default';
-    let pvName: string | undefined;
-    try {
-      const pvc = await this.#opts.client.resource('persistentvolumeclaims').get(ns, claimName);
-      pvName = pvc.spec?.volumeName;
-    } catch (err) {
-      if (isNotFound(err)) throw new Error(`persistentvolumeclaim ${JSON.stringify(claimName)} not found`);
-      throw err;
-    }
-    if (!pvName) throw new Error(`PVC ${ns}/${claimName} has non-bound phase ("Pending") or empty pvc.Spec.VolumeName ("")`);
-    const pv = await this.#opts.client.resource('persistentvolumes').get('', pvName);
-    const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
-    if (!path) throw new Error(`no volume plugin matched`);
-    if (pv.spec?.hostPath) await checkHostPathType(path, pv.spec.hostPath.type);
-    return path;
-  }
-
-  async #makeVolumeDir(pod: Pod, plugin: string, name: string): Promise<string> {
-    const dir = this.#volumeDir(pod, plugin, name);
-    await mkdir(dir, { recursive: true });
-    // emptyDir's 0777, whatever the umask, so non-root containers can write.
-    await chmod(dir, 0o777);
-    return dir;
-  }
-
-  #volumeDir(pod: Pod, plugin: string, name: string): string {
+  #volumeDir(pod: Pod, plugin: VolumePlugin, name: string): string {
     const uid = pod.metadata?.uid ?? '';
-    if (!uid || uid.includes('/') || uid.startsWith('.')) throw new Error(`invalid pod uid ${JSON.stringify(uid)}`);
-    return join(this.podDir(uid), 'volumes', plugin, name);
+    checkPodUid(uid);
+    return join(this.podDir(uid), 'volumes', escapeQualifiedName(plugin.name), name);
   }
 
   async #memoryBacked(dir: string, sizeBytes: number | undefined): Promise<void> {
@@ -266,8 +179,17 @@ export class VolumeManager {
   }
 }
 
-function apiDataKind(volume: Volume): (typeof READ_ONLY_KINDS)[number] | undefined {
-  return READ_ONLY_KINDS.find((k) => volume[k] !== undefined);
+function checkPodUid(uid: string): void {
+  if (!uid || uid.includes('/') || uid.startsWith('.')) throw new Error(`invalid pod uid ${JSON.stringify(uid)}`);
+}
+
+async function unlessNotFound<T>(get: Promise<T>): Promise<T | undefined> {
+  try {
+    return await get;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 function podKey(pod: Pod): string {

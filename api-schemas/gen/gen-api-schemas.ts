@@ -4,15 +4,18 @@
 //
 //   node dist/api-schemas/gen/gen-api-schemas.js [protoRoot]   (default ../shared/proto)
 //
+// api-schemas/proto-extra is read as well (groups the shared root lacks: flowcontrol).
+//
 // The proto files have no JSON tags, so which fields are `required` (upstream: no +optional
 // marker and no omitempty) is taken from kubernetes-types, which is generated from upstream's
 // OpenAPI; fields it does not know (newer than its version) are optional.
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { JsonSchema } from '../../pkg/apiserver/validation.js';
 import { goJsonName } from '../../pkg/apiserver/protobuf-go-fields.js';
+import { EXTRA_PROTO_DIR, loadProtoRoots } from './proto-roots.js';
 
 
 /** proto package segment under k8s.io.api → API group name. */
@@ -21,7 +24,7 @@ const GROUPS: Record<string, string> = {
   authentication: 'authentication.k8s.io', authorization: 'authorization.k8s.io',
   coordination: 'coordination.k8s.io', discovery: 'discovery.k8s.io', events: 'events.k8s.io',
   networking: 'networking.k8s.io', rbac: 'rbac.authorization.k8s.io', scheduling: 'scheduling.k8s.io',
-  storage: 'storage.k8s.io',
+  storage: 'storage.k8s.io', flowcontrol: 'flowcontrol.apiserver.k8s.io',
 };
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
@@ -109,21 +112,10 @@ function typesFileFor(pkg: string, typesDir: string): string | undefined {
   return file && existsSync(file) ? file : undefined;
 }
 
-function protoFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) return protoFiles(p);
-    return name.endsWith('.proto') ? [p] : [];
-  });
-}
-
 interface Kind { group: string; version: string; kind: string }
 
-export function generateDefinitions(protoRoot: string, typesDir: string): Record<string, JsonSchema> {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => join(protoRoot, target);
-  root.loadSync(protoFiles(protoRoot).map((f) => relative(protoRoot, f)), { keepCase: true, alternateCommentMode: true });
-  root.resolveAll();
+export function generateDefinitions(protoRoots: string[], typesDir: string): Record<string, JsonSchema> {
+  const { root } = loadProtoRoots(protoRoots);
 
   const messages: protobuf.Type[] = [];
   const walk = (ns: protobuf.NamespaceBase): void => {
@@ -249,7 +241,7 @@ function main(): void {
   const here = dirname(fileURLToPath(import.meta.url));
   const repo = [resolve(here, '../../..'), resolve(here, '../..')].find((d) => existsSync(join(d, 'package.json')))!;
   const protoRoot = resolve(repo, process.argv[2] ?? '../shared/proto');
-  const defs = generateDefinitions(protoRoot, join(repo, 'node_modules/kubernetes-types'));
+  const defs = generateDefinitions([protoRoot, join(repo, EXTRA_PROTO_DIR)], join(repo, 'node_modules/kubernetes-types'));
   const out = join(repo, 'api-schemas/definitions.json');
   writeFileSync(out, JSON.stringify(defs) + '\n');
   console.log(`wrote ${Object.keys(defs).length} definitions to ${out}`);

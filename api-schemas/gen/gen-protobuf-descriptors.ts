@@ -3,7 +3,8 @@
 //
 //   node dist/api-schemas/gen/gen-protobuf-descriptors.js [protoRoot]
 //
-// protoRoot defaults to ../shared/proto relative to the repository root. The output is committed
+// protoRoot defaults to ../shared/proto relative to the repository root; api-schemas/proto-extra
+// is read as well (groups the shared root lacks: flowcontrol). The output is committed
 // so that the runtime never needs the .proto files:
 //   api-schemas/protobuf/k8s-descriptor.json        protobufjs Root#toJSON(), comments dropped
 //   api-schemas/protobuf/k8s-required-fields.json   "<full.message.Name>.<field>" for each field
@@ -11,10 +12,11 @@
 // The second file exists because the proto files carry no Go JSON tags: a field without
 // `+optional` is, in upstream types.go, almost always a JSON field without `omitempty`, which
 // Go's encoding/json writes even when it is zero.
-import { readdirSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, writeFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { EXTRA_PROTO_DIR, loadProtoRoots } from './proto-roots.js';
 
 function repoRoot(): string {
   // dist/api-schemas/gen/<this>.js or api-schemas/gen/<this>.ts: walk up to package.json.
@@ -29,16 +31,6 @@ function repoRoot(): string {
   }
 }
 
-function protoFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...protoFiles(p));
-    else if (entry.name.endsWith('.proto')) out.push(p);
-  }
-  return out.sort();
-}
-
 function requiredFields(ns: protobuf.NamespaceBase, out: string[]): void {
   for (const nested of ns.nestedArray) {
     if (nested instanceof protobuf.Type) {
@@ -50,12 +42,8 @@ function requiredFields(ns: protobuf.NamespaceBase, out: string[]): void {
   }
 }
 
-export function generateProtobufDescriptors(protoRoot: string, outDir: string): { messages: number; files: number } {
-  const files = protoFiles(protoRoot);
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => join(protoRoot, target);
-  root.loadSync(files.map((f) => relative(protoRoot, f)), { keepCase: true, alternateCommentMode: true });
-  root.resolveAll();
+export function generateProtobufDescriptors(protoRoots: string[], outDir: string): { messages: number; files: number } {
+  const { root, files } = loadProtoRoots(protoRoots);
   const required: string[] = [];
   requiredFields(root, required);
   mkdirSync(outDir, { recursive: true });
@@ -69,13 +57,13 @@ export function generateProtobufDescriptors(protoRoot: string, outDir: string): 
     }
   };
   count(root);
-  return { messages, files: files.length };
+  return { messages, files };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = repoRoot();
   const protoRoot = resolve(process.argv[2] ?? join(root, '..', 'shared', 'proto'));
   const outDir = join(root, 'api-schemas', 'protobuf');
-  const { messages, files } = generateProtobufDescriptors(protoRoot, outDir);
+  const { messages, files } = generateProtobufDescriptors([protoRoot, join(root, EXTRA_PROTO_DIR)], outDir);
   process.stdout.write(`wrote ${messages} messages from ${files} .proto files to ${outDir}\n`);
 }

@@ -7,23 +7,20 @@
 // the heap grows and returns freed memory to the OS in the background; Node does neither
 // for an idle process. One full GC shortly after a big response does what Go would have
 // done, at the price of one pause of a few tens of milliseconds once the big responses stop.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 /** Responses at least this big leave enough garbage to be worth a full GC. */
 export const BIG_RESPONSE_BYTES = 8 * 1024 * 1024;
 /** The GC waits until no big response has been sent for this long: a busy server collects by itself. */
 export const QUIET_MS = 1000;
 
-/** V8's full GC, or undefined where it cannot be had. */
-function fullGc(): (() => void) | undefined {
-  try {
-    // --expose-gc only puts gc() into contexts created after it is set: hence the new context.
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
+/**
+ * V8's full GC where the process was started with --expose-gc (the launcher, the test harness
+ * and the image pass it: COMPONENT_NODE_FLAGS), else undefined and nothing is reclaimed early.
+ * Setting the flag at run time instead (v8.setFlagsFromString) is documented as able to crash.
+ */
+function exposedGc(): (() => void) | undefined {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === 'function' ? (gc as () => void) : undefined;
 }
 
 export class MemoryReclaimer {
@@ -32,7 +29,7 @@ export class MemoryReclaimer {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: { gc?: () => void; quietMs?: number } = {}) {
-    this.#gc = opts.gc ?? fullGc();
+    this.#gc = opts.gc ?? exposedGc();
     this.#quietMs = opts.quietMs ?? QUIET_MS;
   }
 

@@ -1,5 +1,7 @@
 // Prometheus metrics with the names kube-apiserver uses, so dashboards carry over.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FlowControlMetrics } from './flowcontrol/dispatcher.js';
+import type { RejectReason } from './flowcontrol/queue-set.js';
 
 export class ApiServerMetrics {
   readonly registry = new Registry();
@@ -14,6 +16,40 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
   readonly watchers: Gauge;
+  /** Requests answered 429 by max-in-flight or priority and fairness, by request_kind (readOnly, mutating). */
+  readonly droppedRequests = new Counter({
+    name: 'apiserver_dropped_requests_total', help: 'Number of requests dropped with \'Too many requests\' response.',
+    labelNames: ['request_kind'], registers: [this.registry],
+  });
+  readonly flowControlRejected = new Counter({
+    name: 'apiserver_flowcontrol_rejected_requests_total', help: 'Number of requests rejected by API Priority and Fairness subsystem.',
+    labelNames: ['priority_level', 'flow_schema', 'reason'], registers: [this.registry],
+  });
+  readonly flowControlDispatched = new Counter({
+    name: 'apiserver_flowcontrol_dispatched_requests_total', help: 'Number of requests executed by API Priority and Fairness subsystem.',
+    labelNames: ['priority_level', 'flow_schema'], registers: [this.registry],
+  });
+  readonly flowControlInQueue = new Gauge({
+    name: 'apiserver_flowcontrol_current_inqueue_requests', help: 'Number of requests currently pending in queues of the API Priority and Fairness subsystem.',
+    labelNames: ['priority_level', 'flow_schema'], registers: [this.registry],
+  });
+  readonly flowControlExecutingSeats = new Gauge({
+    name: 'apiserver_flowcontrol_current_executing_seats', help: 'Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem.',
+    labelNames: ['priority_level', 'flow_schema'], registers: [this.registry],
+  });
+  readonly flowControlNominalLimit = new Gauge({
+    name: 'apiserver_flowcontrol_nominal_limit_seats', help: 'Nominal number of execution seats configured for each priority level.',
+    labelNames: ['priority_level'], registers: [this.registry],
+  });
+  /** What the priority and fairness dispatcher reports, under upstream's metric names. */
+  readonly flowControl: FlowControlMetrics & { dropped(kind: 'readOnly' | 'mutating'): void } = {
+    rejected: (pl: string, fs: string, reason: RejectReason) => this.flowControlRejected.inc({ priority_level: pl, flow_schema: fs, reason }),
+    dispatched: (pl: string, fs: string) => this.flowControlDispatched.inc({ priority_level: pl, flow_schema: fs }),
+    inQueue: (pl: string, fs: string, delta: number) => this.flowControlInQueue.inc({ priority_level: pl, flow_schema: fs }, delta),
+    executingSeats: (pl: string, fs: string, delta: number) => this.flowControlExecutingSeats.inc({ priority_level: pl, flow_schema: fs }, delta),
+    nominalLimitSeats: (pl: string, seats: number) => this.flowControlNominalLimit.set({ priority_level: pl }, seats),
+    dropped: (kind: 'readOnly' | 'mutating') => this.droppedRequests.inc({ request_kind: kind }),
+  };
   /**
    * The label sets seen so far, each with its series: prom-client otherwise checks and hashes
    * the labels on every request. Verbs, resources and codes are few, so this stays small.

@@ -155,6 +155,10 @@ const POINTER_SCALARS: Table = {
   'k8s.io.api.authentication.v1': {
     TokenRequestSpec: ['expirationSeconds'],
   },
+  'k8s.io.api.flowcontrol.v1': {
+    LimitedPriorityLevelConfiguration: ['nominalConcurrencyShares', 'lendablePercent', 'borrowingLimitPercent'],
+    ExemptPriorityLevelConfiguration: ['nominalConcurrencyShares', 'lendablePercent'],
+  },
   [META]: {
     ObjectMeta: ['deletionGracePeriodSeconds'],
     OwnerReference: ['controller', 'blockOwnerDeletion'],
@@ -193,6 +197,7 @@ const OPTIONAL_WITHOUT_OMITEMPTY: Table = {
   [CORE]: { Event: ['reportingComponent', 'reportingInstance'] },
   'k8s.io.api.rbac.v1': { Role: ['rules'], ClusterRole: ['rules'] },
   'k8s.io.api.discovery.v1': { EndpointSlice: ['ports'] },
+  'k8s.io.api.flowcontrol.v1': { FlowSchemaSpec: ['matchingPrecedence'], QueuingConfiguration: ['queues', 'handSize', 'queueLengthLimit'] },
 };
 
 /** Fields whose comment lacks `+optional` although their Go JSON tag has `omitempty`. */
@@ -202,6 +207,10 @@ const OMITEMPTY_WITHOUT_OPTIONAL: Table = {
     StatefulSetStatus: ['currentReplicas', 'readyReplicas', 'updatedReplicas', 'currentRevision', 'updateRevision'],
   },
   'k8s.io.api.events.v1': { Event: ['action', 'reason', 'type', 'reportingController', 'reportingInstance'] },
+  'k8s.io.api.flowcontrol.v1': {
+    FlowSchemaCondition: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
+    PriorityLevelConfigurationCondition: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
+  },
   [META]: {
     ManagedFieldsEntry: ['manager', 'operation', 'apiVersion', 'fieldsType', 'subresource'],
     ListMeta: ['continue'],

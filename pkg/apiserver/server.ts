@@ -1,6 +1,7 @@
 // The kube-apiserver as a fastify app (no listen: tests use inject() or listen themselves).
 import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -21,20 +22,39 @@ import { str, bool, type Query } from './handlers/query.js';
 import { statusHeaders, toStatus } from './handlers/response.js';
 import { TokenIssuer } from './service-account-tokens.js';
 import { componentProbes, type ComponentProbe } from './handlers/component-statuses.js';
+import { addTokenAuthentication, loadTokenFile } from './authentication/token-authentication.js';
+import { BOOTSTRAP_FLOW_SCHEMAS, BOOTSTRAP_PRIORITY_LEVEL_CONFIGURATIONS, ensureBootstrapConfiguration } from './flowcontrol/bootstrap-configuration.js';
+import { registerFlowControl } from './flowcontrol/flow-control-filter.js';
+import { isLongRunning, requestAttributes } from './flowcontrol/request-attributes.js';
+import { ListMemoryBudget } from './list-memory-budget.js';
+import { parseGoDuration } from '../component/go-duration.js';
 
 export interface ApiServerOptions {
   storage: Storage;
   etcdPrefix: string;
   logger: Logger;
   maxRequestBytes?: number;
+  /** How much may wait unsent for one watcher before it is cut off (default 16 MiB). */
+  watchMaxBufferedBytes?: number;
+  /** How many bytes of list responses may be built and sent at once (default 64 MiB); more wait, then 429. */
+  maxListBytesInflight?: number;
+  /** --request-timeout: how long a request that is not long-running may run (default 60 s). */
+  requestTimeoutSeconds?: number;
   schemas?: SchemaRegistry;
   /** How often watchers that allow bookmarks get one; Kubernetes: about a minute. */
   watchBookmarkIntervalMs?: number;
   /** --service-account-issuer and --service-account-signing-key-file. */
   serviceAccountIssuer?: string | undefined;
   serviceAccountSigningKeyFile?: string | undefined;
+  /** --token-auth-file: bearer tokens and the users they name (CSV). */
+  tokenAuthFile?: string | undefined;
   /** What componentstatuses reads probe (default: the scheduler's and controller-manager's local ports). */
   componentProbes?: ComponentProbe[];
+  /** --enable-priority-and-fairness (default true); false: only the two max-in-flight limits. */
+  enablePriorityAndFairness?: boolean;
+  /** --max-requests-inflight (default 400) and --max-mutating-requests-inflight (default 200); 0 is unlimited. */
+  maxRequestsInflight?: number;
+  maxMutatingRequestsInflight?: number;
 }
 
 export interface ApiServer {
@@ -46,6 +66,43 @@ export interface ApiServer {
 }
 
 const DEFAULT_MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_SECONDS = 60;
+const HEADERS_TIMEOUT_MS = 32_000;
+const SERVED_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A request's own `timeout` query parameter shortens its deadline, never lengthens it
+ * (upstream's request-timeout filter). A bad value is left to the handler, which refuses it.
+ */
+function requestTimeoutFor(url: string, serverTimeoutMs: number): number {
+  const q = url.indexOf('?');
+  if (q < 0) return serverTimeoutMs;
+  const value = new URLSearchParams(url.slice(q + 1)).get('timeout');
+  if (!value) return serverTimeoutMs;
+  const ms = parseGoDuration(value);
+  return ms !== undefined && ms > 0 && ms < serverTimeoutMs ? ms : serverTimeoutMs;
+}
+
+/** Answers what Node's HTTP parser refused, with the Status kube-apiserver would give. */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const status = clientErrorStatus(err.code);
+  const body = JSON.stringify(status.status);
+  socket.end(`HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\n`
+    + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+export function clientErrorStatus(code: string | undefined): StatusError {
+  switch (code) {
+    case 'HPE_INVALID_METHOD': return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    case 'HPE_HEADER_OVERFLOW': return new StatusError(431, 'BadRequest', 'Request Header Fields Too Large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT': return new StatusError(408, 'Timeout', 'the request was not received in time');
+    default: return errors.badRequest(`malformed HTTP request${code ? ` (${code})` : ''}`);
+  }
+}
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export function buildServer(opts: ApiServerOptions): ApiServer {
@@ -58,11 +115,28 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   const ctx: HandlerContext = {
     stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs, shutdown: shutdown.signal, tokens,
     components: opts.componentProbes ?? componentProbes([]),
+    watchMaxBufferedBytes: opts.watchMaxBufferedBytes,
+    listBudget: new ListMemoryBudget(opts.maxListBytesInflight ? { limitBytes: opts.maxListBytesInflight } : {}),
   };
   const metrics = new ApiServerMetrics(() => watchers.open);
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
 
-  const app = Fastify({ logger: false, bodyLimit: maxBytes, return503OnClosing: true });
+  const requestTimeoutMs = (opts.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000;
+  const app = Fastify({
+    logger: false, bodyLimit: maxBytes, return503OnClosing: true,
+    // A client has this long to send a whole request (headers and body), so slow clients cannot
+    // hold connections forever. Long-running responses (watches) are not bounded by it.
+    requestTimeout: requestTimeoutMs,
+    // Malformed request lines, unknown methods, oversized headers: Node's parser rejects them
+    // before any route runs; they are answered with a Status too.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const status = err.code === 'FST_ERR_BAD_URL' ? errors.badRequest(`invalid request path: ${err.message}`) : toStatus(err, maxBytes);
+      void reply.code(status.code).headers(statusHeaders(status)).send(JSON.stringify(status.status));
+    },
+  });
+  // Upstream's ReadHeaderTimeout is 32 s; Node's default is 60 s and must not exceed requestTimeout.
+  app.server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs);
 
   // Every body is read raw: the handlers decode JSON, YAML, protobuf and the patch types themselves.
   app.removeAllContentTypeParsers();
@@ -74,7 +148,32 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
     void reply.code(status.code).headers(statusHeaders(status)).send(JSON.stringify(status.status));
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(new StatusError(404, 'NotFound', 'the server could not find the requested resource').status));
+    const status = SERVED_METHODS.has(req.method)
+      ? new StatusError(404, 'NotFound', 'the server could not find the requested resource')
+      : errors.methodNotAllowed(req.method, req.url);
+    void reply.code(status.code).header('content-type', 'application/json').send(JSON.stringify(status.status));
+  });
+  if (opts.tokenAuthFile) addTokenAuthentication(app, loadTokenFile(opts.tokenAuthFile, log));
+  // Overload protection (priority and fairness, or max-in-flight): after authentication, before the body is read.
+  registerFlowControl(app, {
+    enablePriorityAndFairness: opts.enablePriorityAndFairness ?? true,
+    maxRequestsInflight: opts.maxRequestsInflight ?? 400, maxMutatingRequestsInflight: opts.maxMutatingRequestsInflight ?? 200,
+    requestTimeoutMs, stores, metrics: metrics.flowControl, logger: log,
+    bootstrap: { flowSchemas: BOOTSTRAP_FLOW_SCHEMAS, priorityLevels: BOOTSTRAP_PRIORITY_LEVEL_CONFIGURATIONS },
+  });
+
+  // --request-timeout: a request still running after it is answered 504, as upstream's timeout
+  // filter does; its handler finishes in the background and its late answer is dropped.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (isLongRunning(requestAttributes(req.method, req.url))) { done(); return; }
+    const timer = setTimeout(() => {
+      if (reply.sent || reply.raw.headersSent) return;
+      const status = errors.timeout('Timeout: request did not complete within requested timeout - context deadline exceeded');
+      log.warn({ method: req.method, url: req.url, timeoutSeconds: requestTimeoutMs / 1000 }, 'request timed out');
+      void reply.code(status.code).headers(statusHeaders(status)).send(JSON.stringify(status.status));
+    }, requestTimeoutFor(req.url, requestTimeoutMs));
+    reply.raw.once('close', () => clearTimeout(timer));
+    done();
   });
 
   // The route parses each request's path already; the metrics hook reuses that.
@@ -110,7 +209,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
         throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     }
   };
-  const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+  const methods = [...SERVED_METHODS] as ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[];
   app.route({ method: [...methods], url: '/api/*', handler: resourceRoute });
   app.route({ method: [...methods], url: '/apis/*', handler: resourceRoute });
 
@@ -166,6 +265,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
           if (!(isStatusError(e) && e.reason === 'AlreadyExists')) throw e;
         }
       }
+      await ensureBootstrapConfiguration(stores, log);
     },
     async close() {
       // End every watch stream (also those still subscribing) and wait until the last chunk
@@ -175,6 +275,8 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
       shutdown.abort();
       for (const s of stores.all()) s.cache.stop();
       await Promise.all(ending);
+      // A watcher that stopped reading never takes its last chunk: cut it, or close() waits forever.
+      for (const res of watchers.responses) if (!res.writableFinished) res.socket?.destroy();
       await app.close();
     },
   };

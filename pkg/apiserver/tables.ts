@@ -16,6 +16,7 @@ import {
   leasePrinter, priorityClassPrinter, podDisruptionBudgetPrinter, horizontalPodAutoscalerPrinter, endpointSlicePrinter,
   rolePrinter, roleBindingPrinter,
 } from './tables/cluster-printers.js';
+import { flowSchemaPrinter, priorityLevelConfigurationPrinter } from './tables/flowcontrol-printers.js';
 
 export type { TableColumnDefinition, TableRowCondition } from './tables/printer.js';
 
@@ -71,6 +72,8 @@ const PRINTERS: Record<string, Printer> = {
   'rbac.authorization.k8s.io/clusterroles': rolePrinter,
   'rbac.authorization.k8s.io/rolebindings': roleBindingPrinter,
   'rbac.authorization.k8s.io/clusterrolebindings': roleBindingPrinter,
+  'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemaPrinter,
+  'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelConfigurationPrinter,
 };
 
 // Kinds without a printer show what kubectl shows for them against Kubernetes: Name and Age.

@@ -85,6 +85,8 @@ export class WatchCache {
   readonly #window: CachedEvent[] = [];
   readonly #subscribers = new Set<Subscriber>();
   readonly #abort = new AbortController();
+  /** The length of every cached object's JSON, summed: what a full list of them weighs. */
+  #objectBytes = 0;
   #revision = 0;          // everything up to here is reflected in #objects
   #oldest = 0;            // the window covers (#oldest, #revision]
   /** #objects holds a complete list (and #run follows etcd from it). */
@@ -113,6 +115,10 @@ export class WatchCache {
 
   get revision(): number { return this.#revision; }
   get watcherCount(): number { return this.#subscribers.size; }
+  /** How many objects the cache holds (what priority and fairness sizes a list by); undefined until it has loaded. */
+  get objectCount(): number | undefined { return this.#loaded ? this.#objects.size : undefined; }
+  /** The JSON length of all cached objects (what a full list sends); undefined until it has loaded. */
+  get objectBytes(): number | undefined { return this.#loaded ? this.#objectBytes : undefined; }
 
   /**
    * Starts the cache on first use; resolves once it holds a complete list. When the list
@@ -141,7 +147,12 @@ export class WatchCache {
   async #load(): Promise<void> {
     const list = await this.#storage.list<KubeObject>(this.#prefix);
     this.#objects.clear();
-    for (const obj of list.items) this.#objects.set(keyOf(this.#prefix, obj), this.#entry(obj));
+    this.#objectBytes = 0;
+    for (const obj of list.items) {
+      const entry = this.#entry(obj);
+      this.#objects.set(keyOf(this.#prefix, obj), entry);
+      this.#objectBytes += entry.json.length;
+    }
     this.#revision = list.revision;
     this.#oldest = list.revision;
     this.#window.length = 0;
@@ -175,9 +186,11 @@ export class WatchCache {
   }
 
   #apply(ev: StorageEvent<KubeObject>): void {
-    const cached = this.#event(ev, this.#objects.get(ev.key));
+    const before = this.#objects.get(ev.key);
+    const cached = this.#event(ev, before);
+    this.#objectBytes -= before?.json.length ?? 0;
     if (ev.type === 'DELETED') this.#objects.delete(ev.key);
-    else this.#objects.set(ev.key, cached.object);
+    else { this.#objects.set(ev.key, cached.object); this.#objectBytes += cached.object.json.length; }
     this.#revision = ev.revision;
     this.#window.push(cached);
     if (this.#window.length > this.#windowSize) {

@@ -9,6 +9,7 @@ import type * as coordination from 'kubernetes-types/coordination/v1.js';
 import type * as discovery from 'kubernetes-types/discovery/v1.js';
 import type * as scheduling from 'kubernetes-types/scheduling/v1.js';
 import type * as rbac from 'kubernetes-types/rbac/v1.js';
+import type * as flowcontrol from 'kubernetes-types/flowcontrol/v1.js';
 
 export interface ResourceTypes {
   namespaces: core.Namespace;
@@ -41,6 +42,8 @@ export interface ResourceTypes {
   rolebindings: rbac.RoleBinding;
   clusterroles: rbac.ClusterRole;
   clusterrolebindings: rbac.ClusterRoleBinding;
+  flowschemas: flowcontrol.FlowSchema;
+  prioritylevelconfigurations: flowcontrol.PriorityLevelConfiguration;
 }
 
 export type ResourceName = keyof ResourceTypes;

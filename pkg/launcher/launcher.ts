@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { writeKubeconfig } from './kubeconfig-writer.js';
+import { ADMIN_USER, tokenFileText, writeKubeconfig } from './kubeconfig-writer.js';
+import type { UserInfo } from '../apiserver/authentication/user.js';
 import { httpReady, nodeReady } from './readiness.js';
 import { isProcessRunning, type ClusterState, type ComponentRecord, type StateDir } from './state-dir.js';
 import { Supervisor, type ComponentSpec, type SupervisedProcess, type SupervisorEvent } from './supervisor.js';
@@ -184,6 +185,8 @@ export async function up(opts: UpOptions): Promise<number> {
     components: {},
   };
   await writeFile(stateDir.pidFile, `${process.pid}\n`);
+  const componentUsers = componentIdentities(nodes);
+  state.componentTokens = await writeCredentials(stateDir, apiserver, state.token, componentUsers, previous?.componentTokens ?? {});
 
   // State writes are chained so concurrent changes land in order.
   let writing: Promise<void> = Promise.resolve();
@@ -249,6 +252,7 @@ export async function up(opts: UpOptions): Promise<number> {
       '--etcd-servers', etcdUrl, '--etcd-prefix', '/registry',
       '--insecure-bind-address', '127.0.0.1', '--insecure-port', String(port),
       '--service-account-signing-key-file', stateDir.serviceAccountKeyPath,
+      '--token-auth-file', stateDir.tokenAuthFilePath,
       '--scheduler-healthz-url', `http://127.0.0.1:${schedulerPort}/healthz`,
       '--controller-manager-healthz-url', `http://127.0.0.1:${cmPort}/healthz`,
     ], () => httpReady(`${apiserver}/readyz`, /^ok/), port)]);
@@ -268,17 +272,17 @@ export async function up(opts: UpOptions): Promise<number> {
 
     const controlPlane: ComponentSpec[] = [];
     if (!missing.includes('kube-scheduler')) {
-      controlPlane.push(spec('kube-scheduler', 'kube-scheduler', ['--master', apiserver, '--port', String(schedulerPort)],
+      controlPlane.push(spec('kube-scheduler', 'kube-scheduler', ['--kubeconfig', stateDir.componentKubeconfigPath('kube-scheduler'), '--port', String(schedulerPort)],
         () => httpReady(`http://127.0.0.1:${schedulerPort}/healthz`), schedulerPort));
     }
     if (!missing.includes('kube-controller-manager')) {
-      controlPlane.push(spec('kube-controller-manager', 'kube-controller-manager', ['--master', apiserver, '--port', String(cmPort)],
+      controlPlane.push(spec('kube-controller-manager', 'kube-controller-manager', ['--kubeconfig', stateDir.componentKubeconfigPath('kube-controller-manager'), '--port', String(cmPort)],
         () => httpReady(`http://127.0.0.1:${cmPort}/healthz`), cmPort));
     }
     const kubelets: ComponentSpec[] = missing.includes('kubelet') ? [] : nodes.map((n, i) => {
       const kport = kubeletPorts[i] ?? KUBELET_PORT + i;
       return spec(`kubelet-${n}`, 'kubelet', [
-        '--master', apiserver, '--node-name', n, '--port', String(kport),
+        '--kubeconfig', stateDir.componentKubeconfigPath(`kubelet-${n}`), '--node-name', n, '--port', String(kport),
         '--runtime', runtime, '--root-dir', stateDir.kubeletRootDir(n),
       ], async () => (await httpReady(`http://127.0.0.1:${kport}/healthz`)) && nodeReady(apiserver, n), kport,
       // The kubelet leaves pods running on SIGTERM; give its last status writes time.
@@ -309,6 +313,29 @@ export async function up(opts: UpOptions): Promise<number> {
     await shutdown();
     return 1;
   }
+}
+
+/** Who each component is to the apiserver: upstream's well-known users, one per kubelet node. */
+export function componentIdentities(nodes: readonly string[]): { component: string; user: UserInfo }[] {
+  return [
+    { component: 'kube-scheduler', user: { name: 'system:kube-scheduler', groups: ['system:authenticated'] } },
+    { component: 'kube-controller-manager', user: { name: 'system:kube-controller-manager', groups: ['system:authenticated'] } },
+    ...nodes.map((n) => ({ component: `kubelet-${n}`, user: { name: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated'] } })),
+  ];
+}
+
+/**
+ * Writes the apiserver's token file (the admin token and one per component, each kept from the
+ * previous run when there was one) and each component's kubeconfig; returns the components' tokens.
+ */
+export async function writeCredentials(stateDir: StateDir, server: string, adminToken: string,
+  components: readonly { component: string; user: UserInfo }[], previous: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  for (const c of components) tokens[c.user.name] = previous[c.user.name] ?? randomBytes(24).toString('hex');
+  const entries = [{ token: adminToken, user: ADMIN_USER }, ...components.map((c) => ({ token: tokens[c.user.name]!, user: c.user }))];
+  await writeFile(stateDir.tokenAuthFilePath, tokenFileText(entries), { mode: 0o600 });
+  for (const c of components) await writeKubeconfig(stateDir.componentKubeconfigPath(c.component), server, tokens[c.user.name]!, c.user.name);
+  return tokens;
 }
 
 /** The cluster's identity as the kubelets see it (the kube-system namespace's uid); undefined if it cannot be read. */

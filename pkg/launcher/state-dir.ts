@@ -26,6 +26,8 @@ export interface ClusterState {
   runtime: 'docker' | 'fake';
   /** The bearer token written to the kubeconfig; kept so a resumed cluster keeps its kubeconfig. */
   token: string;
+  /** The components' bearer tokens by user name (kept, like token, across restarts). */
+  componentTokens?: Record<string, string>;
   /**
    * The kube-system namespace's uid, which the kubelets label their containers with: purge
    * removes only this cluster's containers when another cluster uses the same node names.
@@ -48,6 +50,10 @@ export class StateDir {
   get etcdDataDir(): string { return join(this.root, 'etcd'); }
   get logsDir(): string { return join(this.root, 'logs'); }
   get kubeconfigPath(): string { return join(this.root, 'kubeconfig'); }
+  /** The apiserver's --token-auth-file: every token the kubeconfigs carry. */
+  get tokenAuthFilePath(): string { return join(this.root, 'tokens.csv'); }
+  /** The kubeconfig a component (kube-scheduler, kube-controller-manager, kubelet-<node>) runs with. */
+  componentKubeconfigPath(component: string): string { return join(this.root, 'kubeconfigs', `${component}.conf`); }
   /** Signs service account tokens; kept so tokens from before a restart still verify. */
   get serviceAccountKeyPath(): string { return join(this.root, 'service-account.key'); }
   get pidFile(): string { return join(this.root, 'tskube.pid'); }
@@ -57,6 +63,7 @@ export class StateDir {
 
   async create(): Promise<void> {
     await mkdir(this.logsDir, { recursive: true });
+    await mkdir(join(this.root, 'kubeconfigs'), { recursive: true, mode: 0o700 });
     await mkdir(this.etcdDataDir, { recursive: true, mode: 0o700 });
     if (!existsSync(this.serviceAccountKeyPath)) {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -69,7 +69,7 @@ export async function compactEtcd(etcd: string): Promise<number> {
 export interface InProcessApiServer { url: string; server: ApiServer; storage: EtcdStorage; close(): Promise<void> }
 
 /** The apiserver inside the test process: faster to start; for tests that never kill it. */
-export type InProcessOptions = Pick<ApiServerOptions, 'maxRequestBytes' | 'serviceAccountSigningKeyFile' | 'serviceAccountIssuer' | 'componentProbes'>;
+export type InProcessOptions = Pick<ApiServerOptions, 'maxRequestBytes' | 'serviceAccountSigningKeyFile' | 'serviceAccountIssuer' | 'componentProbes' | 'tokenAuthFile'>;
 
 export async function startInProcessApiServer(etcd: string, prefix: string, opts: InProcessOptions = {}): Promise<InProcessApiServer> {
   const storage = new EtcdStorage([etcd]);

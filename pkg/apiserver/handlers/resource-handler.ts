@@ -23,6 +23,7 @@ import {
 } from './component-statuses.js';
 import { memoryReclaimer } from '../memory-reclaimer.js';
 import type { TokenIssuer } from '../service-account-tokens.js';
+import type { ListMemoryBudget } from '../list-memory-budget.js';
 
 export interface HandlerContext {
   stores: Stores;
@@ -37,6 +38,10 @@ export interface HandlerContext {
   tokens: TokenIssuer;
   /** What componentstatuses reads probe. */
   components: readonly ComponentProbe[];
+  /** How much may wait unsent for one watcher before it is cut off (tests lower it). */
+  watchMaxBufferedBytes?: number | undefined;
+  /** Bounds the memory of the list responses being built and sent at once. */
+  listBudget: ListMemoryBudget;
 }
 
 /** componentstatuses: get and list only, answered from probes rather than a store. */
@@ -58,6 +63,21 @@ function patchSchema(stores: Stores, group: string, version: string, kind: strin
   const root = stores.schemas.definitionName(group, version, kind);
   if (!root) throw errors.internal(`no schema for ${kind}`);
   return { definitions: stores.schemas.definitions as Record<string, object>, root };
+}
+
+/**
+ * What a list's response will weigh, from the watch cache: every object of the resource (a
+ * namespace's share is not known without walking them), or `limit` of them. Before the cache
+ * has loaded there is nothing to go by; asking for it starts the load.
+ */
+function estimatedListBytes(store: Store, limit: number | undefined): number {
+  const bytes = store.cache.objectBytes;
+  const count = store.cache.objectCount;
+  if (bytes === undefined || count === undefined) {
+    store.cache.ready().catch(() => undefined);
+    return 0;
+  }
+  return limit && count > limit ? Math.ceil((bytes * limit) / count) : bytes;
 }
 
 export async function handleResource(req: FastifyRequest, reply: FastifyReply, path: ResourcePath, ctx: HandlerContext): Promise<unknown> {
@@ -95,7 +115,7 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
             allowBookmarks: bool(q, 'allowWatchBookmarks'),
             sendInitialEvents, bookmarkIntervalMs: ctx.bookmarkIntervalMs,
             includeObject: includeObject(q),
-            shutdown: ctx.shutdown,
+            shutdown: ctx.shutdown, maxBufferedBytes: ctx.watchMaxBufferedBytes,
           };
           reply.hijack();
           ctx.watchers.open++;
@@ -103,7 +123,10 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
           serveWatch(reply.raw, watch, ctx.log, () => { ctx.watchers.open--; ctx.watchers.responses.delete(reply.raw); });
           return reply;
         }
-        const list = await store.list(namespace, query);
+        const release = await ctx.listBudget.reserve(estimatedListBytes(store, query.limit));
+        reply.raw.once('close', release);
+        let list;
+        try { list = await store.list(namespace, query); } catch (e) { release(); throw e; }
         if (encoding.table) {
           return sendTable(reply, toTable(store.info, list.items, {
             includeObject: includeObject(q) ?? 'Metadata', resourceVersion: list.resourceVersion,

@@ -1,8 +1,8 @@
 // Kinds that are created to ask a question and never stored: access reviews
 // (authorization.k8s.io, what `kubectl auth can-i` sends) and SelfSubjectReview
-// (authentication.k8s.io, `kubectl auth whoami`). The insecure port is the only one served and
-// it authorizes everything, as upstream's AlwaysAllow authorizer does, so every review answers
-// allowed; its user is the one upstream's insecure port had.
+// (authentication.k8s.io, `kubectl auth whoami`). Nothing is authorized yet (upstream's
+// AlwaysAllow authorizer), so every access review answers allowed; SelfSubjectReview answers
+// the request's authenticated user.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors, field, type FieldError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -10,11 +10,9 @@ import type { ResourcePath } from '../request-path.js';
 import { decodeObjectBody, expectTypeMeta } from '../request-body.js';
 import type { SchemaRegistry } from '../validation.js';
 import { sendJson } from './resource-handler.js';
+import { requestUser } from '../authentication/user.js';
 
-/** The user every request on the insecure port acts as (upstream's insecure handler). */
-export const INSECURE_USER = { username: 'system:unsecured', groups: ['system:masters', 'system:authenticated'] };
-
-type Answer = (review: KubeObject, namespace: string) => Record<string, unknown>;
+type Answer = (review: KubeObject, namespace: string, req: FastifyRequest) => Record<string, unknown>;
 type Check = (review: KubeObject, namespace: string) => FieldError[];
 
 interface Review { check: Check; answer: Answer }
@@ -35,7 +33,13 @@ const REVIEWS: Readonly<Record<string, Review>> = {
       incomplete: false,
     }),
   },
-  'authentication.k8s.io/selfsubjectreviews': { check: () => [], answer: () => ({ userInfo: INSECURE_USER }) },
+  'authentication.k8s.io/selfsubjectreviews': {
+    check: () => [],
+    answer: (_r, _ns, req) => {
+      const user = requestUser(req);
+      return { userInfo: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: [...user.groups] } };
+    },
+  },
 };
 
 export function isReview(path: ResourcePath): boolean {
@@ -63,7 +67,7 @@ export async function handleReview(req: FastifyRequest, reply: FastifyReply, pat
   return sendJson(reply, 201, {
     kind, apiVersion, ...asked,
     metadata: { ...asked.metadata, ...(path.resource.namespaced ? { namespace } : {}), creationTimestamp: null },
-    status: review.answer(asked, namespace),
+    status: review.answer(asked, namespace, req),
   });
 }
 

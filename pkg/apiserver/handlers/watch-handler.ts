@@ -22,10 +22,18 @@ export interface WatchRequest {
   shutdown?: AbortSignal | undefined;
   encoding: Encoding;
   includeObject?: 'None' | 'Metadata' | 'Object' | undefined;
+  /** How much may wait unsent for this client before it is cut off (default 16 MiB). */
+  maxBufferedBytes?: number | undefined;
 }
 
-/** A slow client that lets this much pile up is cut off, as Kubernetes closes slow watchers. */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/**
+ * A client that lets this much pile up unsent is cut off, as Kubernetes' cacher terminates a
+ * watcher that stops taking its events; it re-watches from its last resourceVersion. A client
+ * that reads slowly but keeps up on average never gets near it.
+ */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** How long a cut-off watcher has to take what was written before its connection is dropped. */
+const STALLED_WATCHER_GRACE_MS = 30_000;
 /** Kubernetes sends a bookmark to each watcher about once a minute. */
 const BOOKMARK_INTERVAL_MS = 60_000;
 
@@ -113,8 +121,14 @@ export function serveWatch(res: ServerResponse, w: WatchRequest, log: Logger, on
     } else {
       res.write(lineIn(chunk));
     }
-    if (res.writableLength > MAX_BUFFERED_BYTES) {
-      log.warn({ resource: store.info.plural }, 'closing slow watcher');
+    // A response's writableLength counts its socket's buffer too, where these writes go.
+    const buffered = res.writableLength;
+    if (buffered > (w.maxBufferedBytes ?? MAX_BUFFERED_BYTES)) {
+      log.warn({ resource: store.info.plural, bufferedBytes: buffered }, 'closing a watcher that does not read its events');
+      // The stream ends after the whole events already written, so a client that was only
+      // slow reads a clean end and re-watches; one that never reads loses its connection.
+      const socket = res.socket;
+      setTimeout(() => { if (!res.writableFinished) socket?.destroy(); }, STALLED_WATCHER_GRACE_MS).unref();
       finish();
     }
   };

@@ -20,6 +20,8 @@ import { serviceStrategy } from './core/service.js';
 import { validateObjectMeta } from './object-meta-validation.js';
 import { podDisruptionBudgetStrategy } from './policy/pod-disruption-budget.js';
 import { priorityClassStrategy } from './scheduling/priority-class.js';
+import { flowSchemaStrategy } from './flowcontrol/flow-schema.js';
+import { priorityLevelConfigurationStrategy } from './flowcontrol/priority-level-configuration.js';
 
 export const genericStrategy: Strategy = {
   validate: (obj: KubeObject) => validateObjectMeta(obj.metadata),
@@ -44,6 +46,8 @@ const BY_RESOURCE: Record<string, Strategy> = {
   'batch/cronjobs': cronJobStrategy as Strategy,
   'policy/poddisruptionbudgets': podDisruptionBudgetStrategy as Strategy,
   'scheduling.k8s.io/priorityclasses': priorityClassStrategy as Strategy,
+  'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemaStrategy as Strategy,
+  'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelConfigurationStrategy as Strategy,
 };
 
 export function strategyFor(res: ResourceInfo): Strategy {

@@ -30,6 +30,7 @@ const flags = parseFlags('kubelet', {
   'root-dir': { type: 'string', default: '', description: 'Directory for the kubelet\'s files (volumes) (default /var/lib/tskube-kubelet/<node-name>).' },
   'node-status-update-frequency': { type: 'string', default: '10s', description: 'How often the kubelet posts node status.' },
   'node-lease-renew-interval': { type: 'string', default: '10s', description: 'How often the kubelet renews its node Lease.' },
+  'sync-frequency': { type: 'string', default: '1m0s', description: 'Max period between synchronizing running containers and config.' },
   'fake-nodes': { type: 'string', default: '0', description: 'With --runtime=fake: run this many hollow nodes named <node-name>-<i>.' },
 });
 
@@ -62,6 +63,7 @@ try {
     rootDir: flags['root-dir'] || `/var/lib/tskube-kubelet/${nodeName}`,
     nodeStatusUpdateFrequencyMs: durationFlag('node-status-update-frequency', flags['node-status-update-frequency']),
     nodeLeaseRenewIntervalMs: durationFlag('node-lease-renew-interval', flags['node-lease-renew-interval']),
+    syncFrequencyMs: durationFlag('sync-frequency', flags['sync-frequency']),
   };
   const fakeNodes = intFlag('fake-nodes', flags['fake-nodes']);
   if (flags.runtime === 'fake' && fakeNodes > 0) {

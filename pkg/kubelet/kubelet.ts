@@ -44,6 +44,8 @@ export interface KubeletOptions {
   nodeLeaseRenewIntervalMs?: number;
   /** PLEG relist period. */
   relistPeriodMs?: number;
+  /** --sync-frequency: every pod is synced at least this often, changed or not. */
+  syncFrequencyMs?: number;
   /**
    * How often running pods' configMap/secret/downwardAPI/projected volumes are rewritten
    * from the API (upstream resyncs them with each pod sync, about once a minute).
@@ -57,6 +59,8 @@ export interface KubeletOptions {
 }
 
 export const DEFAULT_MAX_PODS = 110;
+/** --sync-frequency's default (1m). */
+export const DEFAULT_SYNC_FREQUENCY_MS = 60_000;
 
 export class Kubelet {
   readonly #o: KubeletOptions;
@@ -109,7 +113,9 @@ export class Kubelet {
       clock: this.#clock, nodeName: o.nodeName, hostIP: o.address, statusManager: this.#statusManager,
       probes, volumes, allocatable: () => this.#allocatable(),
     });
-    this.#workers = new PodWorkers({ syncer: this.#podSync, log: this.#log, clock: this.#clock });
+    this.#workers = new PodWorkers({
+      syncer: this.#podSync, log: this.#log, clock: this.#clock, resyncIntervalMs: o.syncFrequencyMs ?? DEFAULT_SYNC_FREQUENCY_MS,
+    });
 
     // The kubelet server (logs, healthz, metrics) is up before the Node advertises its port.
     let server: KubeletServer | undefined;

@@ -1,10 +1,15 @@
 // computePodActions (kuberuntime_manager.go) as a pure function: the pod's spec plus what the
-// runtime holds for it become plain data — kill the pod, (re)create the sandbox, the next init
-// container to run, app containers to start or to hold in CrashLoopBackOff, containers to kill
-// and dead ones to prune. sync-pod.ts applies it in order.
+// runtime holds for it become plain data — kill the pod, (re)create the sandbox, the init
+// containers to run, app containers to start or to hold in CrashLoopBackOff, containers to kill
+// (failed probes, changed specs) and dead ones to prune. sync-pod.ts applies it in order.
+//
+// A pod with sidecars (init containers with restartPolicy Always) is planned as upstream plans
+// it with SidecarContainers on (computeInitContainerActions); other pods keep the sequential
+// init path (findNextInitContainerToRun), as upstream 1.32 does.
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { DeepReadonly } from '../client/lister.js';
 import { formatDuration } from './backoff.js';
+import { containerChanged } from './container-hash.js';
 import type { PodSandboxStatus, RuntimeContainerStatus } from './runtime/runtime.js';
 
 export type ReadonlyPod = Pod | DeepReadonly<Pod>;
@@ -44,6 +49,11 @@ export interface PodActions {
   sandboxId?: string;
   /** Init container to start next (legacy sequential init containers). */
   nextInitContainer?: ContainerToStart;
+  /**
+   * Init containers to start, in spec order, for pods with sidecars: the next one in the
+   * sequence and sidecars to restart (those keep running, and restarting, next to the app).
+   */
+  initContainersToStart: ContainerToStart[];
   /** An init container failed and restartPolicy is Never: the pod has failed. */
   initFailed: boolean;
   containersToStart: ContainerToStart[];
@@ -66,6 +76,20 @@ export interface PlanInput {
    * names the probe in the Killing message); a bare set means liveness.
    */
   unhealthy?: ReadonlySet<string> | ReadonlyMap<string, UnhealthyProbe>;
+  /**
+   * Whether a running container's startup probe has passed (asked only for containers that
+   * have one); true when not given. A sidecar lets the next init container start only then.
+   */
+  isStarted?: (containerName: string, containerId: string) => boolean;
+}
+
+/** podutil.IsRestartableInitContainer: a sidecar. */
+export function isRestartableInitContainer(c: { readonly restartPolicy?: string | undefined } | undefined): boolean {
+  return c?.restartPolicy === 'Always';
+}
+
+export function hasRestartableInitContainer(pod: ReadonlyPod): boolean {
+  return pod.spec?.initContainers?.some((c) => isRestartableInitContainer(c)) ?? false;
 }
 
 /** A pod's containers of one name, newest first (by attempt, then creation). */
@@ -103,6 +127,19 @@ export function restartPolicyOf(pod: ReadonlyPod): 'Always' | 'OnFailure' | 'Nev
 
 function isExited(c: RuntimeContainerStatus | undefined): c is RuntimeContainerStatus {
   return c !== undefined && (c.state === 'exited' || c.state === 'unknown');
+}
+
+/** isInitContainerFailed. */
+function isInitContainerFailed(c: RuntimeContainerStatus): boolean {
+  return c.state === 'unknown' || (c.state === 'exited' && c.exitCode !== 0);
+}
+
+/** hasAnyRegularContainerCreated: initialization finished before (pods with sidecars). */
+function hasAnyRegularContainerCreated(pod: ReadonlyPod, byName: Map<string, RuntimeContainerStatus[]>): boolean {
+  return (pod.spec?.containers ?? []).some((c) => {
+    const state = byName.get(c.name)?.[0]?.state;
+    return state === 'created' || state === 'running' || state === 'exited';
+  });
 }
 
 /** kubecontainer.ShouldContainerBeRestarted. */
@@ -152,8 +189,9 @@ export function computePodActions(input: PlanInput): PodActions {
   const byName = containersByName(observed.containers);
   const sandboxes = sortedSandboxes(observed.sandboxes);
   const latestSandbox = sandboxes[0];
+  const withSidecars = hasRestartableInitContainer(pod);
   const actions: PodActions = {
-    killPod: false, createSandbox: false, attempt: 0, initFailed: false,
+    killPod: false, createSandbox: false, attempt: 0, initFailed: false, initContainersToStart: [],
     containersToStart: [], containersToKill: [], backedOff: [], containersToRemove: pruneDead(byName),
   };
 
@@ -189,13 +227,16 @@ export function computePodActions(input: PlanInput): PodActions {
       if (policy === 'OnFailure' && isExited(latest) && latest.exitCode === 0) continue;
       containersToStart.push(toStart(latest, c.name));
     }
-    if (containersToStart.length === 0 && findNextInitContainerToRun(pod, byName).done && observed.containers.length > 0) {
+    const hasInitialized = withSidecars ? hasAnyRegularContainerCreated(pod, byName) : findNextInitContainerToRun(pod, byName).done;
+    if (containersToStart.length === 0 && hasInitialized && observed.containers.length > 0) {
       actions.createSandbox = false;
       return actions;
     }
     const firstInit = pod.spec?.initContainers?.[0];
     if (firstInit) {
-      actions.nextInitContainer = toStart(byName.get(firstInit.name)?.[0], firstInit.name);
+      const start = toStart(byName.get(firstInit.name)?.[0], firstInit.name);
+      if (withSidecars) actions.initContainersToStart = [start];
+      else actions.nextInitContainer = start;
       return actions;
     }
     actions.containersToStart = containersToStart;
@@ -203,21 +244,29 @@ export function computePodActions(input: PlanInput): PodActions {
   }
   actions.sandboxId = latestSandbox.id;
 
-  const init = findNextInitContainerToRun(pod, byName);
-  if (!init.done) {
-    if (init.failed) {
-      if (policy === 'Never') {
-        actions.initFailed = true;
-        actions.killPod = true;
-        return actions;
+  if (withSidecars) {
+    const initialized = computeInitContainerActions(pod, byName, actions, {
+      policy, unhealthy, isStarted: input.isStarted ?? (() => true), checkBackoff,
+    });
+    // Initialization failed or is still in progress: the app containers wait.
+    if (actions.killPod || !initialized) return actions;
+  } else {
+    const init = findNextInitContainerToRun(pod, byName);
+    if (!init.done) {
+      if (init.failed) {
+        if (policy === 'Never') {
+          actions.initFailed = true;
+          actions.killPod = true;
+          return actions;
+        }
       }
+      if (init.next) {
+        const start = toStart(init.next.latest, init.next.container.name);
+        // A created-but-never-started container is simply started again.
+        if (!checkBackoff(start)) actions.nextInitContainer = start;
+      }
+      return actions;
     }
-    if (init.next) {
-      const start = toStart(init.next.latest, init.next.container.name);
-      // A created-but-never-started container is simply started again.
-      if (!checkBackoff(start)) actions.nextInitContainer = start;
-    }
-    return actions;
   }
 
   let keepCount = 0;
@@ -237,6 +286,12 @@ export function computePodActions(input: PlanInput): PodActions {
       }
       continue;
     }
+    if (containerChanged(c, current.annotations)) {
+      // Restarted whatever the restart policy: the spec asks for a different container.
+      actions.containersToKill.push({ id: current.id, name: c.name, message: `Container ${c.name} definition changed, will be restarted` });
+      actions.containersToStart.push({ name: c.name, isRestart: true });
+      continue;
+    }
     if (unhealthy.has(current.id)) {
       const restart = policy !== 'Never';
       const probe = unhealthy instanceof Map ? unhealthy.get(current.id) ?? 'liveness' : 'liveness';
@@ -252,8 +307,127 @@ export function computePodActions(input: PlanInput): PodActions {
     }
     keepCount++;
   }
-  if (keepCount === 0 && actions.containersToStart.length === 0) actions.killPod = true;
+  if (keepCount === 0 && actions.containersToStart.length === 0) {
+    actions.killPod = true;
+    // The app is done: its sidecars must not keep the pod alive, nor be restarted.
+    actions.initContainersToStart = [];
+    actions.backedOff = [];
+  }
   return actions;
+}
+
+interface InitContext {
+  policy: 'Always' | 'OnFailure' | 'Never';
+  unhealthy: ReadonlySet<string> | ReadonlyMap<string, UnhealthyProbe>;
+  isStarted: (containerName: string, containerId: string) => boolean;
+  /** True when the start must wait out a CrashLoopBackOff (it is then recorded as backed off). */
+  checkBackoff: (start: ContainerToStart) => boolean;
+}
+
+/**
+ * computeInitContainerActions (kuberuntime_container.go, SidecarContainers): fills
+ * initContainersToStart and containersToKill, and says whether the pod has initialized. Init
+ * containers are walked from the last one back, since the kubelet must rely on the fewest
+ * statuses (finished ones may have been removed): the first with a status tells how far
+ * initialization got; before it, only sidecars still need anything (restarts).
+ */
+function computeInitContainerActions(
+  pod: ReadonlyPod, byName: Map<string, RuntimeContainerStatus[]>, actions: PodActions, ctx: InitContext,
+): boolean {
+  const inits = pod.spec?.initContainers ?? [];
+  if (inits.length === 0) return true;
+  // A created or running app container means initialization finished before, even if some
+  // init containers' statuses are gone. An exited one does not: after a reboot every
+  // container is exited and the new sandbox must initialize again.
+  let podHasInitialized = (pod.spec?.containers ?? []).some((c) => {
+    const state = byName.get(c.name)?.[0]?.state;
+    return state === 'created' || state === 'running';
+  });
+  let isPreviouslyInitialized = podHasInitialized;
+  const starts = new Map<number, ContainerToStart>();
+  const start = (i: number, s: ContainerToStart) => { if (!starts.has(i)) starts.set(i, s); };
+  const next = (i: number) => {
+    const c = inits[i + 1];
+    if (c) start(i + 1, toStart(byName.get(c.name)?.[0], c.name));
+  };
+  const probeOf = (id: string): UnhealthyProbe | undefined => {
+    if (!ctx.unhealthy.has(id)) return undefined;
+    return ctx.unhealthy instanceof Map ? ctx.unhealthy.get(id) ?? 'liveness' : 'liveness';
+  };
+
+  for (let i = inits.length - 1; i >= 0; i--) {
+    const container = inits[i] as SpecContainer;
+    const name = container.name;
+    const latest = byName.get(name)?.[0];
+    const restartable = isRestartableInitContainer(container);
+    if (latest === undefined) {
+      // Its status is gone after initialization: a sidecar must run again.
+      if (isPreviouslyInitialized && restartable) start(i, { name, isRestart: false });
+      continue;
+    }
+    // After initialization only the sidecars need to be kept running.
+    if (isPreviouslyInitialized && !restartable) continue;
+
+    if (latest.state === 'created') {
+      // Created but never started (the runtime failed to start it): start it again.
+      start(i, toStart(latest, name));
+    } else if (latest.state === 'running') {
+      if (restartable) {
+        const probe = probeOf(latest.id);
+        let startedUp = true;
+        if (container.startupProbe) {
+          if (probe === 'startup') {
+            actions.containersToKill.push({ id: latest.id, name, message: `Init container ${name} failed startup probe` });
+            start(i, { name, isRestart: true });
+            startedUp = false;
+          } else if (!ctx.isStarted(name, latest.id)) {
+            // The next init container waits for the startup probe to pass.
+            startedUp = false;
+          }
+        }
+        if (startedUp) {
+          if (i === inits.length - 1) podHasInitialized = true;
+          else if (!isPreviouslyInitialized) next(i);
+          if (containerChanged(container, latest.annotations)) {
+            actions.containersToKill.push({ id: latest.id, name, message: `Init container ${name} definition changed` });
+            start(i, { name, isRestart: true });
+          } else if (probe === 'liveness') {
+            actions.containersToKill.push({ id: latest.id, name, message: `Init container ${name} failed liveness probe` });
+            start(i, { name, isRestart: true });
+          }
+        }
+      }
+      // A running regular init container: nothing to do but wait for it to finish.
+    } else if (restartable) {
+      // A sidecar that exited is restarted whatever the pod's restartPolicy; one in an unknown
+      // state may still run, so it is killed first.
+      if (latest.state === 'unknown') {
+        actions.containersToKill.push({ id: latest.id, name, message: 'Init container is in "unknown" state, try killing it before restart' });
+      }
+      start(i, toStart(latest, name));
+    } else if (isInitContainerFailed(latest)) {
+      if (ctx.policy === 'Never') {
+        actions.killPod = true;
+        actions.initFailed = true;
+        actions.initContainersToStart = [];
+        return false;
+      }
+      start(i, toStart(latest, name));
+    } else if (i === inits.length - 1) {
+      podHasInitialized = true;
+    } else {
+      next(i);
+    }
+    isPreviouslyInitialized = true;
+  }
+  // No init container has a status yet: the first one starts.
+  if (!isPreviouslyInitialized) start(0, toStart(byName.get(inits[0]?.name ?? '')?.[0], inits[0]?.name ?? ''));
+
+  for (const i of [...starts.keys()].sort((a, b) => a - b)) {
+    const s = starts.get(i) as ContainerToStart;
+    if (!ctx.checkBackoff(s)) actions.initContainersToStart.push(s);
+  }
+  return podHasInitialized;
 }
 
 function pruneDead(byName: Map<string, RuntimeContainerStatus[]>): string[] {

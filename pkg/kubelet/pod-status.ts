@@ -5,7 +5,7 @@ import type {
   ContainerState, ContainerStatus, PodCondition, PodStatus,
 } from 'kubernetes-types/core/v1.js';
 import type { DeepReadonly } from '../client/lister.js';
-import { containersByName, sortedSandboxes, type ObservedPod, type ReadonlyPod } from './plan.js';
+import { containersByName, isRestartableInitContainer, sortedSandboxes, type ObservedPod, type ReadonlyPod } from './plan.js';
 import type { RuntimeContainerStatus } from './runtime/runtime.js';
 
 export interface WaitingReason { reason: string; message: string }
@@ -64,7 +64,7 @@ function isExited(c: RuntimeContainerStatus | undefined): c is RuntimeContainerS
 
 /** convertToAPIContainerStatuses for one list of spec containers. */
 function containerStatuses(
-  input: PodStatusInput, specs: readonly { name: string; image?: string | undefined }[], isInit: boolean,
+  input: PodStatusInput, specs: readonly { name: string; image?: string | undefined; restartPolicy?: string | undefined }[], isInit: boolean,
   byName: Map<string, RuntimeContainerStatus[]>,
 ): ContainerStatus[] {
   const hasInit = (input.pod.spec?.initContainers?.length ?? 0) > 0;
@@ -81,9 +81,11 @@ function containerStatuses(
       status.containerID = `${input.runtimeName}://${latest.id}`;
       status.imageID = latest.imageRef;
       status.restartCount = latest.restartCount;
+      // A sidecar is probed like an app container: started and ready follow its probes.
+      const probed = !isInit || isRestartableInitContainer(spec);
       if (latest.state === 'running') {
         status.state = { running: { startedAt: rfc3339(latest.startedAt ?? latest.createdAt) } };
-        if (!isInit) {
+        if (probed) {
           status.started = input.isStarted?.(spec.name, latest.id) ?? true;
           status.ready = status.started && (input.isReady?.(spec.name, latest.id) ?? true);
         } else {
@@ -91,7 +93,7 @@ function containerStatuses(
         }
       } else if (isExited(latest)) {
         status.state = terminatedState(latest, input.runtimeName);
-        if (isInit) status.ready = latest.exitCode === 0;
+        if (!probed) status.ready = latest.exitCode === 0;
       } else {
         status.state = { waiting: { reason: 'ContainerCreating' } };
       }
@@ -116,6 +118,7 @@ export function getPhase(pod: ReadonlyPod, initStatuses: readonly ContainerStatu
   let pendingInitialization = 0;
   let failedInitialization = 0;
   for (const c of pod.spec?.initContainers ?? []) {
+    if (isRestartableInitContainer(c)) continue; // counted below, with the app containers
     const s = initStatuses.find((x) => x.name === c.name);
     if (!s) { pendingInitialization++; continue; }
     if (s.state?.running) pendingInitialization++;
@@ -126,6 +129,17 @@ export function getPhase(pod: ReadonlyPod, initStatuses: readonly ContainerStatu
     } else pendingInitialization++;
   }
   let unknown = 0; let running = 0; let waiting = 0; let stopped = 0; let succeeded = 0;
+  // Sidecars: a running one counts as running (and as pending initialization until it has
+  // started); a stopped one does not count at all, so a Job-like pod completes without them.
+  for (const c of pod.spec?.initContainers ?? []) {
+    if (!isRestartableInitContainer(c)) continue;
+    const s = initStatuses.find((x) => x.name === c.name);
+    if (!s) { unknown++; continue; }
+    if (s.state?.running) { if (!s.started) pendingInitialization++; running++; }
+    else if (s.state?.terminated) { /* not counted */ }
+    else if (s.state?.waiting) { if (!s.lastState?.terminated) { pendingInitialization++; waiting++; } }
+    else { pendingInitialization++; unknown++; }
+  }
   for (const c of pod.spec?.containers ?? []) {
     const s = statuses.find((x) => x.name === c.name);
     if (!s) { unknown++; continue; }
@@ -154,7 +168,13 @@ function condition(type: string, ok: boolean, reason?: string, message?: string)
   } as PodCondition;
 }
 
-export function initializedCondition(pod: ReadonlyPod, initStatuses: readonly ContainerStatus[], phase: string | undefined): PodCondition {
+/**
+ * GeneratePodInitializedCondition. statuses (the app containers') are optional: with them, an
+ * app container that ever ran means initialized, while a sidecar restarts.
+ */
+export function initializedCondition(
+  pod: ReadonlyPod, initStatuses: readonly ContainerStatus[], phase: string | undefined, statuses: readonly ContainerStatus[] = [],
+): PodCondition {
   const inits = pod.spec?.initContainers ?? [];
   if (inits.length === 0) return condition('Initialized', true);
   const unknown: string[] = [];
@@ -162,17 +182,33 @@ export function initializedCondition(pod: ReadonlyPod, initStatuses: readonly Co
   for (const c of inits) {
     const s = initStatuses.find((x) => x.name === c.name);
     if (!s) unknown.push(c.name);
-    else if (!s.ready) incomplete.push(c.name);
+    // isInitContainerInitialized: a sidecar once it has started, a regular one once it succeeded.
+    else if (isRestartableInitContainer(c) ? !s.started : !s.ready) incomplete.push(c.name);
   }
   if (phase === 'Succeeded' && unknown.length === 0) return condition('Initialized', true, 'PodCompleted');
+  if (hasAnyRegularContainerStarted(pod, statuses)) return condition('Initialized', true);
   if (unknown.length) return condition('Initialized', false, 'ContainersNotInitialized', `containers with unknown status: ${fmtList(unknown)}`);
   if (incomplete.length) return condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: ${fmtList(incomplete)}`);
   return condition('Initialized', true);
 }
 
-export function containersReadyCondition(pod: ReadonlyPod, statuses: readonly ContainerStatus[], phase: string | undefined): PodCondition {
+/** HasAnyRegularContainerStarted. */
+function hasAnyRegularContainerStarted(pod: ReadonlyPod, statuses: readonly ContainerStatus[]): boolean {
+  return statuses.some((s) => (pod.spec?.containers ?? []).some((c) => c.name === s.name) && (s.state?.running || s.state?.terminated));
+}
+
+/** GenerateContainersReadyCondition: sidecars (from initStatuses) count first, then the app containers. */
+export function containersReadyCondition(
+  pod: ReadonlyPod, statuses: readonly ContainerStatus[], phase: string | undefined, initStatuses: readonly ContainerStatus[] = [],
+): PodCondition {
   const unknown: string[] = [];
   const unready: string[] = [];
+  for (const c of pod.spec?.initContainers ?? []) {
+    if (!isRestartableInitContainer(c)) continue;
+    const s = initStatuses.find((x) => x.name === c.name);
+    if (!s) unknown.push(c.name);
+    else if (!s.ready) unready.push(c.name);
+  }
   for (const c of pod.spec?.containers ?? []) {
     const s = statuses.find((x) => x.name === c.name);
     if (!s) unknown.push(c.name);
@@ -227,8 +263,8 @@ export function generateAPIPodStatus(input: PodStatusInput): PodStatus {
   const podIP = hostNetwork ? (sandbox ? input.hostIP : undefined) : sandbox?.ip;
   const sandboxReady = sandbox !== undefined && sandbox.state === 'ready' && (hostNetwork || sandbox.ip !== undefined);
 
-  const initialized = initializedCondition(pod, initStatuses, phase);
-  const containersReady = containersReadyCondition(pod, statuses, phase);
+  const initialized = initializedCondition(pod, initStatuses, phase, statuses);
+  const containersReady = containersReadyCondition(pod, statuses, phase, initStatuses);
   const others = (pod.status?.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)).map((c) => structuredClone(c) as PodCondition);
   if (!others.some((c) => c.type === 'PodScheduled')) {
     // No scheduler set it (spec.nodeName was given): ours, with the time we first said so.

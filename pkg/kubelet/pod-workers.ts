@@ -1,7 +1,9 @@
 // One worker per pod UID (pod_workers.go). updatePod never blocks: it records the latest pod
 // and wakes the worker; an update arriving while a sync runs replaces any still waiting, so
 // only the latest state is guaranteed to sync. A pod moves sync → terminating → terminated,
-// one retried method per phase; a kill request aborts a running sync.
+// one retried method per phase; a kill request aborts a running sync. A pod that is being
+// synced is synced again every resync interval even when nothing changed (--sync-frequency:
+// the pod worker requeues it with jitter after each sync, as completeWork does upstream).
 import type { Logger } from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { realClock, type Clock, type TimerHandle } from '../client/clock.js';
@@ -48,13 +50,23 @@ export interface PodWorkersOptions {
   clock?: Clock;
   /** Retry delay after a failed sync. */
   retryMs?: number;
+  /** Every pod in the sync phase is synced again after this long (plus up to 50% jitter); none when absent. */
+  resyncIntervalMs?: number;
+  /** [0, 1): the jitter's source (tests). */
+  random?: () => number;
 }
+
+/** workerResyncIntervalJitterFactor. */
+const RESYNC_JITTER_FACTOR = 0.5;
+const MIN_RESYNC_MS = 1000;
 
 export class PodWorkers {
   readonly #syncer: PodSyncer;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #retryMs: number;
+  readonly #resyncIntervalMs: number | undefined;
+  readonly #random: () => number;
   readonly #workers = new Map<string, Worker>();
   /** Pods whose termination finished; further updates for them are ignored. */
   readonly #finished = new Set<string>();
@@ -65,6 +77,10 @@ export class PodWorkers {
     this.#log = opts.log;
     this.#clock = opts.clock ?? realClock;
     this.#retryMs = opts.retryMs ?? 1000;
+    // Upstream picks due pods off its work queue once a second (the syncLoop's sync ticker):
+    // no pod resyncs more often than that, whatever the interval.
+    this.#resyncIntervalMs = opts.resyncIntervalMs === undefined ? undefined : Math.max(MIN_RESYNC_MS, opts.resyncIntervalMs);
+    this.#random = opts.random ?? Math.random;
   }
 
   updatePod(update: UpdatePodOptions): void {
@@ -142,6 +158,11 @@ export class PodWorkers {
           }
         } finally {
           delete w.abort;
+        }
+        if (this.#resyncIntervalMs !== undefined) {
+          // wait.Jitter: the interval plus up to half of it, so pods do not resync in step.
+          const resyncMs = this.#resyncIntervalMs * (1 + RESYNC_JITTER_FACTOR * this.#random());
+          requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, resyncMs);
         }
         if (requeueAfterMs !== undefined && !w.pending && !w.kill) this.#requeue(w, requeueAfterMs);
         continue;

@@ -5,8 +5,8 @@
 //   3. plan with computePodActions
 //   4. kill the pod if the plan says so (sandbox changed, or nothing left to run)
 //   5. create the sandbox if needed
-//   6. kill containers the plan names (liveness failures, duplicates)
-//   7. start the next init container, or the app containers
+//   6. kill containers the plan names (failed probes, changed specs, duplicates)
+//   7. start init containers (the next one, sidecars that exited), then app containers
 //   8. compute the status and hand it to the status manager
 // Any step may fail; the error lands in the reason cache and the next sync carries on.
 import type { Logger } from 'pino';
@@ -17,13 +17,14 @@ import type { EventRecorder, EventType } from '../client/event-recorder.js';
 import type { DeepReadonly } from '../client/lister.js';
 import type { RestClient } from '../client/rest-client.js';
 import { Backoff } from './backoff.js';
+import { CONTAINER_HASH_ANNOTATION, hashContainer } from './container-hash.js';
 import { CreateContainerConfigError, expandCommandAndArgs, makeEnvironmentVariables } from './env.js';
 import {
   FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK, HookTimeoutError, POST_START_HOOK_ERROR_REASON, runHook,
 } from './lifecycle/hooks.js';
 import {
-  backoffKey, computePodActions, containersByName, formatPod, type ContainerToStart, type ObservedPod, type PodActions,
-  type UnhealthyProbe,
+  backoffKey, computePodActions, containersByName, formatPod, hasRestartableInitContainer, isRestartableInitContainer,
+  type ContainerToStart, type ObservedPod, type PodActions, type UnhealthyProbe,
 } from './plan.js';
 import { generateAPIPodStatus, type WaitingReason } from './pod-status.js';
 import type { SyncResult, WorkerPod } from './pod-workers.js';
@@ -35,6 +36,7 @@ import type {
 } from './runtime/runtime.js';
 import { ContainerNotFoundError, ImageNotFoundError, SandboxNotFoundError } from './runtime/runtime-errors.js';
 import type { StatusManager } from './status-manager.js';
+import { TerminationOrdering } from './termination-ordering.js';
 import { FAILED_MOUNT_REASON, VolumeConfigError } from './volumes/volume-config-error.js';
 import type { VolumeManager } from './volumes/volume-manager.js';
 
@@ -165,7 +167,7 @@ export class PodSync {
     }
     if (signal.aborted) return {};
 
-    const actions = computePodActions({ pod, observed, backoff: this.backoff, unhealthy: this.#unhealthy.get(uid) ?? new Map() });
+    const actions = this.#plan(pod, observed);
     log.debug({ actions }, 'computed pod actions');
 
     for (const id of actions.containersToRemove) await this.#d.runtime.removeContainer(id).catch(ignoreGone);
@@ -210,19 +212,24 @@ export class PodSync {
       const sandbox = observed.sandboxes.find((s) => s.id === sandboxId);
       const podIP = pod.spec?.hostNetwork ? this.#d.hostIP : sandbox?.ip;
       const byName = containersByName(observed.containers);
-      const starts: { start: ContainerToStart; isInit: boolean }[] = actions.nextInitContainer
-        ? [{ start: actions.nextInitContainer, isInit: true }]
-        : actions.containersToStart.map((start) => ({ start, isInit: false }));
+      const starts: { start: ContainerToStart; isInit: boolean }[] = [
+        ...(actions.nextInitContainer ? [actions.nextInitContainer] : []), ...actions.initContainersToStart,
+      ].map((start) => ({ start, isInit: true }));
+      starts.push(...actions.containersToStart.map((start) => ({ start, isInit: false })));
       for (const { start, isInit } of starts) {
         if (signal.aborted) return {};
         const spec = findSpec(pod, start.name);
         if (!spec) continue;
         const retryMs = await this.#startContainer(pod, sandboxId, spec, start, byName.get(start.name)?.[0], podIP, volumePaths, isInit, reasons, log, signal);
-        if (retryMs !== undefined) requeue(retryMs);
+        if (retryMs !== undefined) {
+          requeue(retryMs);
+          // An init container that could not start holds back what follows it; a sidecar does not.
+          if (isInit && !isRestartableInitContainer(spec)) break;
+        }
       }
       if (starts.length) {
         observed = await this.observe(uid);
-        if (isSettled(computePodActions({ pod, observed, backoff: this.backoff, unhealthy: this.#unhealthy.get(uid) ?? new Map() }))) this.#planOn(uid);
+        if (isSettled(this.#plan(pod, observed))) this.#planOn(uid);
       }
     }
 
@@ -291,6 +298,15 @@ export class PodSync {
     this.#d.probes?.removePod(uid);
   }
 
+  #plan(pod: WorkerPod, observed: ObservedPod): PodActions {
+    const uid = pod.metadata?.uid ?? '';
+    const probes = this.#d.probes;
+    return computePodActions({
+      pod, observed, backoff: this.backoff, unhealthy: this.#unhealthy.get(uid) ?? new Map(),
+      ...(probes ? { isStarted: (name: string) => probes.isStarted(uid, name) } : {}),
+    });
+  }
+
   #reasonsOf(uid: string): Map<string, WaitingReason> {
     let m = this.#reasons.get(uid);
     if (!m) this.#reasons.set(uid, (m = new Map()));
@@ -333,18 +349,24 @@ export class PodSync {
     return status;
   }
 
-  /** Stops the pod's running containers (preStop hooks first) and then its sandboxes. */
+  /**
+   * Stops the pod's running containers (preStop hooks first) and then its sandboxes. Sidecars
+   * stop after the app containers, in reverse order, within the same grace period.
+   */
   async #killPod(pod: WorkerPod, observed: ObservedPod, gracePeriodSeconds: number, events: boolean): Promise<void> {
     const running = observed.containers.filter((c) => c.state === 'running' || c.state === 'created');
+    const ordering = hasRestartableInitContainer(pod)
+      ? new TerminationOrdering(pod, running.map((c) => c.metadata.name), this.#d.clock)
+      : undefined;
     await Promise.all(running.map((c) => this.#killContainer(
-      pod, c.id, c.metadata.name, findSpec(pod, c.metadata.name), gracePeriodSeconds, undefined, events,
+      pod, c.id, c.metadata.name, findSpec(pod, c.metadata.name), gracePeriodSeconds, undefined, events, ordering,
     )));
     for (const s of observed.sandboxes) if (s.state === 'ready') await this.#d.runtime.stopSandbox(s.id).catch(ignoreGone);
   }
 
   async #killContainer(
     pod: WorkerPod, id: string, name: string, spec: DeepReadonly<Container> | undefined, gracePeriodSeconds: number,
-    message?: string, events = true,
+    message?: string, events = true, ordering?: TerminationOrdering,
   ): Promise<void> {
     if (events) this.#containerEvent(pod, name, 'Normal', 'Killing', message ?? `Stopping container ${name}`);
     const started = this.#d.clock.now();
@@ -363,10 +385,17 @@ export class PodSync {
         }
       }
     }
-    const elapsed = (this.#d.clock.now() - started) / 1000;
-    let remaining = gracePeriodSeconds - elapsed;
-    if (gracePeriodSeconds > 0) remaining = Math.max(remaining, MIN_GRACE_SECONDS);
-    await this.#d.runtime.stopContainer(id, Math.max(0, Math.ceil(remaining))).catch(ignoreGone);
+    try {
+      // A sidecar's turn comes once the app containers (and later sidecars) have stopped.
+      const left = gracePeriodSeconds - (this.#d.clock.now() - started) / 1000;
+      if (ordering && left > 0) await ordering.waitForTurn(name, left);
+      const elapsed = (this.#d.clock.now() - started) / 1000;
+      let remaining = gracePeriodSeconds - elapsed;
+      if (gracePeriodSeconds > 0) remaining = Math.max(remaining, MIN_GRACE_SECONDS);
+      await this.#d.runtime.stopContainer(id, Math.max(0, Math.ceil(remaining))).catch(ignoreGone);
+    } finally {
+      ordering?.containerTerminated(name);
+    }
   }
 
   #podIPOf(pod: WorkerPod): { podIP?: string } {
@@ -416,7 +445,8 @@ export class PodSync {
       resources: containerResources(spec as Container),
       securityContext: securityContext(pod, spec),
       labels: { ...pod.metadata?.labels },
-      annotations: { ...pod.metadata?.annotations },
+      // The hash lets a later sync see that the spec changed (computePodActions restarts it).
+      annotations: { ...pod.metadata?.annotations, [CONTAINER_HASH_ANNOTATION]: hashContainer(spec) },
       restartCount,
       ...(spec.tty ? { tty: true } : {}),
       ...(spec.stdin ? { stdin: true } : {}),
@@ -459,7 +489,7 @@ export class PodSync {
         return undefined;
       }
     }
-    if (!isInit && d.probes) d.probes.addContainer(pod as MutablePod, spec as Container, id, podIP, d.clock.now());
+    if ((!isInit || isRestartableInitContainer(spec)) && d.probes) d.probes.addContainer(pod as MutablePod, spec as Container, id, podIP, d.clock.now());
     return undefined;
   }
 
@@ -477,7 +507,8 @@ export class PodSync {
     const podIP = observed.sandboxes.find((s) => s.state === 'ready')?.ip;
     for (const c of observed.containers) {
       if (c.state !== 'running') continue;
-      const spec = pod.spec?.containers?.find((x) => x.name === c.metadata.name);
+      const spec = pod.spec?.containers?.find((x) => x.name === c.metadata.name)
+        ?? pod.spec?.initContainers?.find((x) => x.name === c.metadata.name && isRestartableInitContainer(x));
       if (!spec) continue;
       const startedAtMs = c.startedAt ? Date.parse(c.startedAt) : this.#d.clock.now();
       this.#d.probes!.addContainer(pod as MutablePod, spec as Container, c.id, podIP, startedAtMs);
@@ -595,7 +626,8 @@ function isTerminal(phase: string | undefined): boolean {
 
 /** Nothing for a sync to do (nor to wait for). */
 function isSettled(a: PodActions): boolean {
-  return !a.killPod && !a.createSandbox && !a.nextInitContainer && !a.containersToStart.length && !a.containersToKill.length
+  return !a.killPod && !a.createSandbox && !a.nextInitContainer && !a.initContainersToStart.length && !a.containersToStart.length
+    && !a.containersToKill.length
     && !a.backedOff.length && !a.containersToRemove.length;
 }
 

@@ -1,8 +1,10 @@
-// computePodActions: restart policies, init container order, CrashLoopBackOff, sandbox changes.
+// computePodActions: restart policies, init container order, CrashLoopBackOff, sandbox changes,
+// spec changes (the container hash) and sidecars.
 import t from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { FakeClock } from '../../../pkg/client/fake-clock.js';
 import { Backoff, formatDuration } from '../../../pkg/kubelet/backoff.js';
+import { CONTAINER_HASH_ANNOTATION, hashContainer } from '../../../pkg/kubelet/container-hash.js';
 import { backoffKey, computePodActions } from '../../../pkg/kubelet/plan.js';
 import type { PodSandboxStatus, RuntimeContainerStatus } from '../../../pkg/kubelet/runtime/runtime.js';
 
@@ -145,4 +147,140 @@ t.test('only the two newest instances of a container are kept', async (t) => {
   const old = [0, 1, 2, 3].map((attempt) => c('app', 'exited', { exitCode: 1, metadata: { name: 'app', attempt } }));
   const a = computePodActions({ pod: pod('Always'), observed: { sandboxes: [sandbox()], containers: old }, backoff: noBackoff });
   t.same(a.containersToRemove.sort(), [old[0]?.id, old[1]?.id].sort());
+});
+
+// ---- container spec changes (containerChanged) ----
+
+t.test('a running container whose spec changed is killed and restarted, whatever the restart policy', async (t) => {
+  const p = pod('Never');
+  const oldSpec = { name: 'app', image: 'busybox:old' };
+  const table: { name: string; annotations: Record<string, string>; restart: boolean }[] = [
+    { name: 'hash of the old image', annotations: { [CONTAINER_HASH_ANNOTATION]: hashContainer(oldSpec) }, restart: true },
+    { name: 'hash of the current image', annotations: { [CONTAINER_HASH_ANNOTATION]: hashContainer(p.spec!.containers[0]!) }, restart: false },
+    { name: 'no hash recorded (an older kubelet started it)', annotations: {}, restart: false },
+  ];
+  for (const row of table) {
+    const running = c('app', 'running', { annotations: row.annotations });
+    const a = computePodActions({ pod: p, observed: { sandboxes: [sandbox()], containers: [running] }, backoff: noBackoff });
+    t.same(a.containersToKill, row.restart ? [{ id: running.id, name: 'app', message: 'Container app definition changed, will be restarted' }] : [], row.name);
+    t.same(a.containersToStart, row.restart ? [{ name: 'app', isRestart: true }] : [], `${row.name}: restart at once, no back-off`);
+    t.equal(a.killPod, false, row.name);
+  }
+});
+
+t.test('the container hash covers name and image only, as upstream pickFieldsToHash', async (t) => {
+  const base = { name: 'app', image: 'busybox:1.35' };
+  t.equal(hashContainer({ ...base, command: ['sleep', '1'], env: [{ name: 'A', value: 'b' }] }), hashContainer(base));
+  t.not(hashContainer({ ...base, image: 'busybox:1.36' }), hashContainer(base));
+  t.not(hashContainer({ ...base, name: 'other' }), hashContainer(base));
+  t.match(hashContainer(base), /^[0-9a-f]{1,8}$/);
+});
+
+// ---- sidecars (init containers with restartPolicy Always) ----
+
+function sidecarPod(restartPolicy: 'Always' | 'OnFailure' | 'Never', inits: { name: string; sidecar?: boolean; startupProbe?: boolean }[], containers = ['app']): Pod {
+  const p = pod(restartPolicy, containers);
+  p.spec!.initContainers = inits.map((i) => ({
+    name: i.name, image: 'busybox:1.35',
+    ...(i.sidecar ? { restartPolicy: 'Always' } : {}),
+    ...(i.startupProbe ? { startupProbe: { exec: { command: ['true'] } } } : {}),
+  }));
+  return p;
+}
+
+t.test('sidecars start in order; the next init container starts once the sidecar runs', async (t) => {
+  const p = sidecarPod('Always', [{ name: 'init' }, { name: 'side', sidecar: true }, { name: 'side2', sidecar: true }]);
+  type Row = { name: string; containers: RuntimeContainerStatus[]; inits: string[]; apps: string[] };
+  const table: Row[] = [
+    { name: 'nothing ran: the first init container', containers: [], inits: ['init'], apps: [] },
+    { name: 'init running: wait', containers: [c('init', 'running')], inits: [], apps: [] },
+    { name: 'init done: the first sidecar', containers: [c('init', 'exited')], inits: ['side'], apps: [] },
+    { name: 'sidecar running: the next one, not waiting for it to exit', containers: [c('init', 'exited'), c('side', 'running')], inits: ['side2'], apps: [] },
+    { name: 'all sidecars running: the app starts', containers: [c('init', 'exited'), c('side', 'running'), c('side2', 'running')], inits: [], apps: ['app'] },
+    {
+      name: 'the app runs: nothing to do', apps: [], inits: [],
+      containers: [c('init', 'exited'), c('side', 'running'), c('side2', 'running'), c('app', 'running')],
+    },
+  ];
+  for (const row of table) {
+    const a = computePodActions({ pod: p, observed: { sandboxes: [sandbox()], containers: row.containers }, backoff: noBackoff });
+    t.same(a.initContainersToStart.map((s) => s.name), row.inits, row.name);
+    t.same(a.containersToStart.map((s) => s.name), row.apps, row.name);
+    t.equal(a.nextInitContainer, undefined, `${row.name}: not the sequential path`);
+    t.equal(a.killPod, false, row.name);
+  }
+  const fresh = computePodActions({ pod: p, observed: { sandboxes: [], containers: [] }, backoff: noBackoff });
+  t.same({ create: fresh.createSandbox, inits: fresh.initContainersToStart.map((s) => s.name) }, { create: true, inits: ['init'] }, 'a new sandbox starts from the first init container');
+});
+
+t.test('a sidecar with a startup probe holds the next container until the probe passes', async (t) => {
+  const p = sidecarPod('Always', [{ name: 'side', sidecar: true, startupProbe: true }]);
+  const side = c('side', 'running');
+  const plan = (started: boolean, unhealthy?: Map<string, 'startup' | 'liveness'>) => computePodActions({
+    pod: p, observed: { sandboxes: [sandbox()], containers: [side] }, backoff: noBackoff,
+    isStarted: (name, id) => { t.same([name, id], ['side', side.id]); return started; }, ...(unhealthy ? { unhealthy } : {}),
+  });
+  t.same(plan(false).containersToStart, [], 'the app waits for the startup probe');
+  t.same(plan(true).containersToStart.map((s) => s.name), ['app'], 'then starts');
+  const failed = plan(false, new Map([[side.id, 'startup' as const]]));
+  t.same(failed.containersToKill, [{ id: side.id, name: 'side', message: 'Init container side failed startup probe' }]);
+  t.same(failed.initContainersToStart, [{ name: 'side', isRestart: true }]);
+});
+
+t.test('a sidecar is restarted (with back-off) whatever the pod restartPolicy, while the app runs', async (t) => {
+  const clock = new FakeClock(T0);
+  for (const policy of ['Always', 'OnFailure', 'Never'] as const) {
+    const backoff = new Backoff({ clock });
+    const p = sidecarPod(policy, [{ name: 'side', sidecar: true }]);
+    const exited = c('side', 'exited', { exitCode: 0, finishedAt: iso(clock.now()) });
+    const observed = { sandboxes: [sandbox()], containers: [exited, c('app', 'running')] };
+    let a = computePodActions({ pod: p, observed, backoff });
+    t.same(a.initContainersToStart.map((s) => [s.name, s.isRestart]), [['side', true]], `${policy}: restarted`);
+    t.same({ kill: a.killPod, start: a.containersToStart }, { kill: false, start: [] }, `${policy}: the app keeps running`);
+    backoff.next(backoffKey(p, 'side'), clock.now());
+    a = computePodActions({ pod: p, observed, backoff });
+    t.same(a.initContainersToStart, [], `${policy}: backed off`);
+    t.equal(a.backedOff[0]?.message, 'back-off 10s restarting failed container=side pod=p_ns(u1)');
+  }
+});
+
+t.test('a sidecar whose spec changed or whose liveness probe failed is restarted', async (t) => {
+  const p = sidecarPod('Always', [{ name: 'side', sidecar: true }]);
+  const changed = c('side', 'running', { annotations: { [CONTAINER_HASH_ANNOTATION]: hashContainer({ name: 'side', image: 'busybox:old' }) } });
+  let a = computePodActions({ pod: p, observed: { sandboxes: [sandbox()], containers: [changed, c('app', 'running')] }, backoff: noBackoff });
+  t.same(a.containersToKill, [{ id: changed.id, name: 'side', message: 'Init container side definition changed' }]);
+  t.same(a.initContainersToStart, [{ name: 'side', isRestart: true }]);
+  const sick = c('side', 'running');
+  a = computePodActions({ pod: p, observed: { sandboxes: [sandbox()], containers: [sick, c('app', 'running')] }, backoff: noBackoff, unhealthy: new Set([sick.id]) });
+  t.same(a.containersToKill, [{ id: sick.id, name: 'side', message: 'Init container side failed liveness probe' }]);
+  t.same(a.initContainersToStart, [{ name: 'side', isRestart: true }]);
+});
+
+t.test('a Job-like pod finishes when its app containers do: the sidecars are stopped, not restarted', async (t) => {
+  for (const policy of ['Never', 'OnFailure'] as const) {
+    const p = sidecarPod(policy, [{ name: 'side', sidecar: true }, { name: 'side2', sidecar: true }]);
+    const a = computePodActions({
+      pod: p, backoff: noBackoff,
+      observed: { sandboxes: [sandbox()], containers: [c('side', 'exited', { exitCode: 137 }), c('side2', 'running'), c('app', 'exited', { exitCode: 0 })] },
+    });
+    t.same({ kill: a.killPod, inits: a.initContainersToStart, apps: a.containersToStart, backedOff: a.backedOff },
+      { kill: true, inits: [], apps: [], backedOff: [] }, policy);
+  }
+});
+
+t.test('with sidecars, a failed regular init container fails a Never pod and is retried otherwise', async (t) => {
+  const inits = [{ name: 'side', sidecar: true }, { name: 'init' }];
+  const observed = { sandboxes: [sandbox()], containers: [c('side', 'running'), c('init', 'exited', { exitCode: 1 })] };
+  const never = computePodActions({ pod: sidecarPod('Never', inits), observed, backoff: noBackoff });
+  t.same({ failed: never.initFailed, kill: never.killPod, inits: never.initContainersToStart }, { failed: true, kill: true, inits: [] });
+  const always = computePodActions({ pod: sidecarPod('Always', inits), observed, backoff: noBackoff });
+  t.same(always.initContainersToStart.map((s) => s.name), ['init']);
+  t.same(always.containersToStart, []);
+});
+
+t.test('after initialization a sidecar whose instance is gone starts again; finished init containers do not', async (t) => {
+  const p = sidecarPod('Always', [{ name: 'init' }, { name: 'side', sidecar: true }]);
+  const a = computePodActions({ pod: p, observed: { sandboxes: [sandbox()], containers: [c('app', 'running')] }, backoff: noBackoff });
+  t.same(a.initContainersToStart, [{ name: 'side', isRestart: false }]);
+  t.same(a.containersToStart, []);
 });

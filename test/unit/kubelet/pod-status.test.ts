@@ -137,3 +137,66 @@ t.test('the status the kubelet computed last is the previous one, even before th
   const withGate = generateAPIPodStatus({ pod: gated, previous: first, observed: { sandboxes: [sandbox], containers: [running] }, hostIP: '127.0.0.1', now: later, runtimeName: 'docker' });
   t.ok(withGate.conditions?.some((x) => x.type === 'example.com/gate' && x.status === 'True'));
 });
+
+// ---- sidecars (init containers with restartPolicy Always) ----
+
+function withSidecars(policy: 'Always' | 'OnFailure' | 'Never', inits: { name: string; sidecar?: boolean }[]): Pod {
+  const p = pod(policy);
+  p.spec!.initContainers = inits.map((i) => ({ name: i.name, image: 'busybox:1.35', ...(i.sidecar ? { restartPolicy: 'Always' } : {}) }));
+  return p;
+}
+
+function probed(p: Pod, containers: RuntimeContainerStatus[], probes: { ready?: string[]; started?: string[] }) {
+  return generateAPIPodStatus({
+    pod: p, observed: { sandboxes: [sandbox], containers }, hostIP: '127.0.0.1', now: NOW, runtimeName: 'docker',
+    isReady: (name) => probes.ready?.includes(name) ?? true,
+    isStarted: (name) => probes.started?.includes(name) ?? true,
+  });
+}
+
+t.test('sidecar phases: they run beside the app, and a stopped one does not count', async (t) => {
+  const table: [string, Pod, RuntimeContainerStatus[], string][] = [
+    ['sidecar running, app not yet started: Pending', withSidecars('Always', [{ name: 's', sidecar: true }]), [c('s', 'running')], 'Pending'],
+    ['sidecar and app running: Running', withSidecars('Always', [{ name: 's', sidecar: true }]), [c('s', 'running'), c('app', 'running')], 'Running'],
+    ['Never: app done, sidecar still running: Running', withSidecars('Never', [{ name: 's', sidecar: true }]), [c('s', 'running'), c('app', 'exited', 0)], 'Running'],
+    ['Never: app done, sidecar stopped (137): Succeeded', withSidecars('Never', [{ name: 's', sidecar: true }]), [c('s', 'exited', 137), c('app', 'exited', 0)], 'Succeeded'],
+    ['Never: app failed, sidecar stopped: Failed', withSidecars('Never', [{ name: 's', sidecar: true }]), [c('s', 'exited', 0), c('app', 'exited', 2)], 'Failed'],
+    ['OnFailure: app done, sidecar stopped: Succeeded', withSidecars('OnFailure', [{ name: 's', sidecar: true }]), [c('s', 'exited', 143), c('app', 'exited', 0)], 'Succeeded'],
+    ['a regular init container after the sidecar still runs: Pending', withSidecars('Always', [{ name: 's', sidecar: true }, { name: 'i' }]), [c('s', 'running'), c('i', 'running')], 'Pending'],
+  ];
+  for (const [name, p, cs, phase] of table) t.equal(status(p, cs).phase, phase, name);
+  t.equal(probed(withSidecars('Always', [{ name: 's', sidecar: true }]), [c('s', 'running')], { started: [] }).phase, 'Pending', 'a sidecar not yet started keeps the pod initializing');
+});
+
+t.test('a sidecar appears in initContainerStatuses with started and ready from its probes', async (t) => {
+  const p = withSidecars('Always', [{ name: 'init' }, { name: 's', sidecar: true }]);
+  const cs = [c('init', 'exited', 0), c('s', 'running'), c('app', 'running')];
+  let s = probed(p, cs, { ready: ['app'] });
+  t.match(s.initContainerStatuses, [
+    { name: 'init', ready: true, started: false, state: { terminated: { exitCode: 0, reason: 'Completed' } } },
+    { name: 's', ready: false, started: true, state: { running: {} } },
+  ]);
+  t.match(cond(s, 'ContainersReady'), { status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [s]' }, 'an unready sidecar keeps the pod unready');
+  t.match(cond(s, 'Ready'), { status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [s]' });
+  t.match(cond(s, 'Initialized'), { status: 'True' });
+
+  s = probed(p, cs, { ready: [] });
+  t.match(cond(s, 'ContainersReady'), { message: 'containers with unready status: [s app]' }, 'sidecars are listed before the app containers');
+
+  s = probed(p, cs, {});
+  t.match(s.initContainerStatuses?.[1], { name: 's', ready: true, started: true });
+  t.match(cond(s, 'Ready'), { status: 'True' });
+  t.match(cond(s, 'ContainersReady'), { status: 'True' });
+});
+
+t.test('Initialized: a sidecar counts once started; a restarting sidecar does not un-initialize a pod whose app ran', async (t) => {
+  const p = withSidecars('Always', [{ name: 's', sidecar: true }]);
+  let s = probed(p, [c('s', 'running')], { started: [] });
+  t.match(cond(s, 'Initialized'), { status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [s]' });
+  s = probed(p, [c('s', 'running')], {});
+  t.match(cond(s, 'Initialized'), { status: 'True' });
+  s = probed(p, [c('s', 'exited', 1), c('app', 'running')], {});
+  t.match(cond(s, 'Initialized'), { status: 'True' });
+  t.match(s.initContainerStatuses?.[0], { name: 's', ready: false, started: false, state: { terminated: { exitCode: 1 } } });
+  t.equal(s.phase, 'Running');
+});

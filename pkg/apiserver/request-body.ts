@@ -1,12 +1,11 @@
 // Request bodies in every encoding real clients send: JSON (also with no Content-Type, as
 // kubectl's scale --current-replicas does), YAML, and kubectl's protobuf for typed creates.
-import { parse as parseYaml, Parser as YamlParser } from 'yaml';
-import type { CST } from 'yaml';
 import { errors } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { batchPerTurn } from '../api/turn-batch.js';
-import { jsonTextTooDeep, MAX_NESTING_DEPTH, tooDeeplyNested, valueTooDeep } from '../api/nesting-depth.js';
+import { jsonTextTooDeep, tooDeeplyNested } from '../api/nesting-depth.js';
+import { yamlBodyToJson } from './yaml-decoder.js';
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -16,27 +15,45 @@ export function mediaType(contentType: string | undefined): string {
   return (i >= 0 ? contentType.slice(0, i) : contentType).trim().toLowerCase();
 }
 
-export function decodeObjectBody(contentType: string | undefined, body: Buffer | undefined): KubeObject {
+/** A request body as an object; YAML is decoded on a worker thread (see yaml-decoder.ts). */
+export async function decodeObjectBody(contentType: string | undefined, body: Buffer | undefined): Promise<KubeObject> {
   const type = mediaType(contentType);
   if (!body || body.length === 0) throw errors.badRequest('the body of the request was empty');
-  let value: unknown;
-  if (type === PROTOBUF) value = decodeProtobufObject(body);
-  else if (type === '' || type === 'application/json' || type === '*/*') value = parseJson(body);
-  else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') value = parseYamlBody(body);
-  else throw errors.unsupportedMediaType(type);
+  if (isYaml(type)) return objectOf(parseJson(await yamlBodyToJson(body)));
+  return decodeJsonOrProtobuf(type, body);
+}
+
+function isYaml(type: string): boolean {
+  return type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml';
+}
+
+function decodeJsonOrProtobuf(type: string, body: Buffer): KubeObject {
+  if (type === PROTOBUF) return objectOf(decodeProtobufObject(body));
+  if (type === '' || type === 'application/json' || type === '*/*') return objectOf(parseJson(body));
+  throw errors.unsupportedMediaType(type);
+}
+
+function objectOf(value: unknown): KubeObject {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw errors.badRequest(`the object provided is unrecognized (must be of type object): ${JSON.stringify(value)?.slice(0, 100)}`);
   }
   return value as KubeObject;
 }
 
-interface PendingDecode { contentType: string | undefined; body: Buffer | undefined; resolve: (o: KubeObject) => void; reject: (e: unknown) => void }
+interface PendingDecode { type: string; body: Buffer; resolve: (o: KubeObject) => void; reject: (e: unknown) => void }
 
 const decodeAtTurnEnd = batchPerTurn<PendingDecode>((pending) => {
   for (const p of pending) {
-    try { p.resolve(decodeObjectBody(p.contentType, p.body)); } catch (e) { p.reject(e); }
+    try { p.resolve(decodeJsonOrProtobuf(p.type, p.body)); } catch (e) { p.reject(e); }
   }
 });
+
+/**
+ * Bodies at least this big are decoded on their own, not in the turn's batch: one such body can
+ * take a large part of a second (200,000 keys: ~0.75 s), and a batch of them would hold every
+ * other request back for all of them together.
+ */
+const BATCHED_BODY_MAX_BYTES = 64 * 1024;
 
 /**
  * decodeObjectBody, done at the end of the event-loop turn for every body that arrived in it:
@@ -47,7 +64,9 @@ const decodeAtTurnEnd = batchPerTurn<PendingDecode>((pending) => {
  * together rather than each at its own turn's end is ~3% of that.
  */
 export function decodeObjectBodySoon(contentType: string | undefined, body: Buffer | undefined): Promise<KubeObject> {
-  return new Promise((resolve, reject) => decodeAtTurnEnd({ contentType, body, resolve, reject }));
+  const type = mediaType(contentType);
+  if (!body || body.length === 0 || isYaml(type) || body.length >= BATCHED_BODY_MAX_BYTES) return decodeObjectBody(contentType, body);
+  return new Promise((resolve, reject) => decodeAtTurnEnd({ type, body, resolve, reject }));
 }
 
 /** A body's apiVersion and kind, where it sets them, must be what the URL says it is. */
@@ -61,9 +80,9 @@ export function expectTypeMeta(body: KubeObject, apiVersion: string, kind: strin
 }
 
 /** A body that may be absent (DELETE options). */
-export function decodeOptionalBody(contentType: string | undefined, body: Buffer | undefined): Record<string, unknown> | undefined {
+export async function decodeOptionalBody(contentType: string | undefined, body: Buffer | undefined): Promise<Record<string, unknown> | undefined> {
   if (!body || body.length === 0) return undefined;
-  return decodeObjectBody(contentType, body) as Record<string, unknown>;
+  return await decodeObjectBody(contentType, body) as Record<string, unknown>;
 }
 
 export function parseJson(body: Uint8Array): unknown {
@@ -74,43 +93,4 @@ export function parseJson(body: Uint8Array): unknown {
   } catch (e) {
     throw errors.badRequest(`json parse error: ${(e as Error).message}`);
   }
-}
-
-export function parseYamlBody(body: Buffer): unknown {
-  const text = body.toString('utf8');
-  // The YAML composer recurses once per level: measure the depth on the parser's tokens first
-  // (the lexer and parser keep their own stacks), and again after composing, since aliases can
-  // nest one anchored node inside another.
-  if (yamlTokensTooDeep(text)) throw tooDeeplyNested('yaml parse error');
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (e) {
-    throw errors.badRequest(`yaml parse error: ${(e as Error).message}`);
-  }
-  if (valueTooDeep(value)) throw tooDeeplyNested('yaml parse error');
-  return value;
-}
-
-function yamlTokensTooDeep(text: string): boolean {
-  const pending: { token: CST.Token; depth: number }[] = [];
-  for (const token of new YamlParser().parse(text)) pending.push({ token, depth: 0 });
-  while (pending.length > 0) {
-    const { token, depth } = pending.pop()!;
-    if (depth > MAX_NESTING_DEPTH) return true;
-    switch (token.type) {
-      case 'document':
-        if (token.value) pending.push({ token: token.value, depth });
-        break;
-      case 'block-map': case 'block-seq': case 'flow-collection':
-        for (const item of token.items) {
-          if (item.key) pending.push({ token: item.key, depth: depth + 1 });
-          if (item.value) pending.push({ token: item.value, depth: depth + 1 });
-        }
-        break;
-      default:
-        break;
-    }
-  }
-  return false;
 }

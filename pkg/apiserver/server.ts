@@ -26,7 +26,7 @@ import { addTokenAuthentication, loadTokenFile } from './authentication/token-au
 import { BOOTSTRAP_FLOW_SCHEMAS, BOOTSTRAP_PRIORITY_LEVEL_CONFIGURATIONS, ensureBootstrapConfiguration } from './flowcontrol/bootstrap-configuration.js';
 import { registerFlowControl } from './flowcontrol/flow-control-filter.js';
 import { isLongRunning, requestAttributes } from './flowcontrol/request-attributes.js';
-import { ListMemoryBudget } from './list-memory-budget.js';
+import { MemoryBudget } from './memory-budget.js';
 import { parseGoDuration } from '../component/go-duration.js';
 
 export interface ApiServerOptions {
@@ -36,6 +36,8 @@ export interface ApiServerOptions {
   maxRequestBytes?: number;
   /** How much may wait unsent for one watcher before it is cut off (default 16 MiB). */
   watchMaxBufferedBytes?: number;
+  /** How many bytes of request bodies of 64 KiB or more may be read and handled at once (default 4 MiB); more wait, then 429. */
+  maxLargeBodyBytesInflight?: number;
   /** How many bytes of list responses may be built and sent at once (default 64 MiB); more wait, then 429. */
   maxListBytesInflight?: number;
   /** --request-timeout: how long a request that is not long-running may run (default 60 s). */
@@ -68,6 +70,11 @@ export interface ApiServer {
 const DEFAULT_MAX_REQUEST_BYTES = 3 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_SECONDS = 60;
 const HEADERS_TIMEOUT_MS = 32_000;
+const REFUSED_BODY_LINGER_MS = 2_000;
+/** A body this big takes the large-body budget (see the preParsing hook). */
+const LARGE_BODY_BYTES = 64 * 1024;
+const DEFAULT_LARGE_BODY_BYTES_INFLIGHT = 4 * 1024 * 1024;
+const DEFAULT_LIST_BYTES_INFLIGHT = 64 * 1024 * 1024;
 const SERVED_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -89,10 +96,34 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
     socket.destroy();
     return;
   }
-  const status = clientErrorStatus(err.code);
+  answerRaw(socket, clientErrorStatus(err.code));
+}
+
+/**
+ * A body refused before it was read (over --max-request-bytes) is still arriving: closing at
+ * once would reset the connection under a client that is still sending, and it would never
+ * read its 413. Answer, then read and drop the rest for a moment before closing, as Go's
+ * server does; a client that keeps sending after that loses the connection. The answer goes
+ * straight to the socket: Node closes a Connection: close exchange as soon as its response ends.
+ */
+function answerThenDrain(req: FastifyRequest, reply: FastifyReply, status: StatusError): void {
+  reply.hijack();
+  const socket = req.raw.socket;
+  socket.write(rawStatusResponse(status));
+  const timer = setTimeout(() => socket.destroy(), REFUSED_BODY_LINGER_MS);
+  timer.unref();
+  req.raw.once('end', () => { clearTimeout(timer); socket.end(); });
+  req.raw.resume();
+}
+
+function rawStatusResponse(status: StatusError): string {
   const body = JSON.stringify(status.status);
-  socket.end(`HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\n`
-    + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  return `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\n`
+    + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+function answerRaw(socket: Duplex, status: StatusError): void {
+  socket.end(rawStatusResponse(status));
 }
 
 export function clientErrorStatus(code: string | undefined): StatusError {
@@ -116,7 +147,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
     stores, log, watchers, bookmarkIntervalMs: opts.watchBookmarkIntervalMs, shutdown: shutdown.signal, tokens,
     components: opts.componentProbes ?? componentProbes([]),
     watchMaxBufferedBytes: opts.watchMaxBufferedBytes,
-    listBudget: new ListMemoryBudget(opts.maxListBytesInflight ? { limitBytes: opts.maxListBytesInflight } : {}),
+    listBudget: new MemoryBudget({ limitBytes: opts.maxListBytesInflight ?? DEFAULT_LIST_BYTES_INFLIGHT }),
   };
   const metrics = new ApiServerMetrics(() => watchers.open);
   const maxBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
@@ -124,6 +155,8 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   const requestTimeoutMs = (opts.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000;
   const app = Fastify({
     logger: false, bodyLimit: maxBytes, return503OnClosing: true,
+    // Node answers a request without Host with a bare 400; the hook below answers a Status.
+    http: { requireHostHeader: false },
     // A client has this long to send a whole request (headers and body), so slow clients cannot
     // hold connections forever. Long-running responses (watches) are not bounded by it.
     requestTimeout: requestTimeoutMs,
@@ -137,6 +170,22 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   });
   // Upstream's ReadHeaderTimeout is 32 s; Node's default is 60 s and must not exceed requestTimeout.
   app.server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, requestTimeoutMs);
+  // What Node answers itself, or drops, before any route: CONNECT and unknown Expect values.
+  app.server.on('connect', (_req: unknown, socket: Duplex) => answerRaw(socket, errors.methodNotAllowed('CONNECT', 'this server')));
+  app.server.on('checkExpectation', (req: { headers: { expect?: string } }, res: ServerResponse) => {
+    const status = new StatusError(417, 'BadRequest', `unsupported Expect header: ${req.headers.expect ?? ''}`);
+    const body = JSON.stringify(status.status);
+    res.writeHead(status.code, { ...statusHeaders(status), 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    // Go's net/http refuses HTTP/1.1 without Host in the same words.
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) {
+      const status = errors.badRequest('missing required Host header');
+      void reply.code(400).headers(statusHeaders(status)).send(JSON.stringify(status.status));
+      return;
+    }
+    done();
+  });
 
   // Every body is read raw: the handlers decode JSON, YAML, protobuf and the patch types themselves.
   app.removeAllContentTypeParsers();
@@ -144,6 +193,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
 
   app.setErrorHandler((err: unknown, req, reply) => {
     const status = toStatus(err, maxBytes);
+    if (status.code === 413 && !req.raw.complete) { answerThenDrain(req, reply, status); return; }
     if (status.code >= 500) log.error({ err: err instanceof Error ? err.stack : String(err), method: req.method, url: req.url }, 'request failed');
     void reply.code(status.code).headers(statusHeaders(status)).send(JSON.stringify(status.status));
   });
@@ -160,6 +210,17 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
     maxRequestsInflight: opts.maxRequestsInflight ?? 400, maxMutatingRequestsInflight: opts.maxMutatingRequestsInflight ?? 200,
     requestTimeoutMs, stores, metrics: metrics.flowControl, logger: log,
     bootstrap: { flowSchemas: BOOTSTRAP_FLOW_SCHEMAS, priorityLevels: BOOTSTRAP_PRIORITY_LEVEL_CONFIGURATIONS },
+  });
+
+  // Large bodies wait for the large-body budget before they are read: what decoding and checking
+  // them takes, in memory and in time on the one JavaScript thread, grows with their size.
+  // Bodies of ordinary objects (a pod is ~2 KB) never wait.
+  const largeBodies = new MemoryBudget({ limitBytes: opts.maxLargeBodyBytesInflight ?? DEFAULT_LARGE_BODY_BYTES_INFLIGHT });
+  app.addHook('preParsing', async (req, reply) => {
+    const declared = Number(req.headers['content-length'] ?? (req.headers['transfer-encoding'] ? maxBytes : 0));
+    if (!(declared >= LARGE_BODY_BYTES) || declared > maxBytes) return; // over the limit: 413 without reading it
+    const release = await largeBodies.reserve(declared);
+    reply.raw.once('close', release);
   });
 
   // --request-timeout: a request still running after it is answered 504, as upstream's timeout

@@ -23,7 +23,7 @@ import {
 } from './component-statuses.js';
 import { memoryReclaimer } from '../memory-reclaimer.js';
 import type { TokenIssuer } from '../service-account-tokens.js';
-import type { ListMemoryBudget } from '../list-memory-budget.js';
+import type { MemoryBudget } from '../memory-budget.js';
 
 export interface HandlerContext {
   stores: Stores;
@@ -41,7 +41,7 @@ export interface HandlerContext {
   /** How much may wait unsent for one watcher before it is cut off (tests lower it). */
   watchMaxBufferedBytes?: number | undefined;
   /** Bounds the memory of the list responses being built and sent at once. */
-  listBudget: ListMemoryBudget;
+  listBudget: MemoryBudget;
 }
 
 /** componentstatuses: get and list only, answered from probes rather than a store. */
@@ -154,7 +154,7 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
       }
       case 'DELETE': {
         allow('deletecollection');
-        const opts = deleteOptions(req, q);
+        const opts = await deleteOptions(req, q);
         const deleted = await store.deleteCollection(namespace, listQuery(q, path.resource), opts, dryRun(q));
         return sendJson(reply, 200, { kind: `${store.info.kind}List`, apiVersion: store.apiVersion, metadata: {}, items: deleted });
       }
@@ -185,7 +185,7 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
     }
     case 'DELETE': {
       allow('delete');
-      const result = await store.delete(ns, name, deleteOptions(req, q), dryRun(q));
+      const result = await store.delete(ns, name, await deleteOptions(req, q), dryRun(q));
       if (!result.deleted || store.info.plural === 'pods') return sendObject(reply, 200, result.object, { table: false });
       return sendJson(reply, 200, {
         kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
@@ -225,8 +225,8 @@ export async function patchObject(req: FastifyRequest, stores: Stores, store: St
   }, { dryRun: dryRun(q), fieldValidation: fieldValidation(q), subresource });
 }
 
-export function deleteOptions(req: FastifyRequest, q: Query): DeleteOptions {
-  const body = decodeOptionalBody(req.headers['content-type'], req.body as Buffer | undefined) ?? {};
+export async function deleteOptions(req: FastifyRequest, q: Query): Promise<DeleteOptions> {
+  const body = (await decodeOptionalBody(req.headers['content-type'], req.body as Buffer | undefined)) ?? {};
   const opts: DeleteOptions = {};
   const grace = int(q, 'gracePeriodSeconds') ?? (typeof body['gracePeriodSeconds'] === 'number' ? body['gracePeriodSeconds'] : undefined);
   if (grace !== undefined) opts.gracePeriodSeconds = grace;

@@ -51,7 +51,7 @@ export async function handleReview(req: FastifyRequest, reply: FastifyReply, pat
   if (req.method !== 'POST' || path.name !== undefined || path.subresource) throw errors.methodNotAllowed(req.method, path.resource.plural);
   const { kind } = path.resource;
   const apiVersion = `${path.group}/${path.version}`;
-  const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+  const body = await decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
   expectTypeMeta(body, apiVersion, kind);
   const namespace = path.namespace ?? '';
   if (path.resource.namespaced && body.metadata?.namespace && body.metadata.namespace !== namespace) {

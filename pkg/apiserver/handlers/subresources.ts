@@ -30,15 +30,15 @@ export async function handleSubresource(req: FastifyRequest, reply: FastifyReply
       if (verb === 'get') return sendObject(reply, 200, await store.get(ns, name), negotiate(req.headers.accept));
       const subresource = sub === 'status' ? 'status' : undefined;
       if (verb === 'update') {
-        const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+        const body = await decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
         return sendJson(reply, 200, (await store.update(ns, name, body, { ...write, subresource })).object);
       }
       return sendJson(reply, 200, (await patchObject(req, ctx.stores, store, ns, name, q, subresource)).object);
     }
     case 'scale': return handleScale(req, reply, store, ns, name, verb, q, ctx);
-    case 'binding': return bindPod(reply, store, ns, name, decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined), write.dryRun);
+    case 'binding': return bindPod(reply, store, ns, name, await decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined), write.dryRun);
     case 'eviction': return evictPod(req, reply, store, ns, name, ctx);
-    case 'finalize': return finalizeNamespace(reply, store, name, decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined), write.dryRun);
+    case 'finalize': return finalizeNamespace(reply, store, name, await decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined), write.dryRun);
     case 'log': return proxyLogs(req, reply, store, ns, name, q, ctx);
     case 'token': return requestToken(req, reply, store, ns, name, ctx);
     default:
@@ -80,7 +80,7 @@ function withReplicas(obj: KubeObject, scale: KubeObject): KubeObject {
 async function handleScale(req: FastifyRequest, reply: FastifyReply, store: Store, ns: string, name: string, verb: string, q: Query, ctx: HandlerContext) {
   if (verb === 'get') return sendJson(reply, 200, scaleOf(await store.get(ns, name)));
   if (verb === 'update') {
-    const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+    const body = await decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
     if (body.metadata?.name && body.metadata.name !== name) throw errors.badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     const result = await store.patch(ns, name, (cur) => withReplicas(cur, body), { dryRun: dryRun(q) });
     return sendJson(reply, 200, scaleOf(result.object));
@@ -123,7 +123,7 @@ async function bindPod(reply: FastifyReply, store: Store, ns: string, name: stri
 // ---- pods/eviction ----
 
 async function evictPod(req: FastifyRequest, reply: FastifyReply, store: Store, ns: string, name: string, ctx: HandlerContext) {
-  const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+  const body = await decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
   const pod = await store.get(ns, name);
   const phase = (pod['status'] as { phase?: string } | undefined)?.phase;
   // Finished pods and pods already terminating are not protected by disruption budgets.
@@ -132,7 +132,7 @@ async function evictPod(req: FastifyRequest, reply: FastifyReply, store: Store, 
   }
   const deleteBody = (body['deleteOptions'] ?? {}) as Record<string, unknown>;
   const fakeReq = { headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(deleteBody)) } as unknown as FastifyRequest;
-  await store.delete(ns, name, deleteOptions(fakeReq, {}), false);
+  await store.delete(ns, name, await deleteOptions(fakeReq, {}), false);
   return sendJson(reply, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
 
@@ -226,7 +226,7 @@ interface TokenRequestSpec {
 
 /** TokenRequest: a signed token for the service account, optionally bound to a pod, secret or node. */
 async function requestToken(req: FastifyRequest, reply: FastifyReply, store: Store, ns: string, name: string, ctx: HandlerContext) {
-  const body = decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
+  const body = await decodeObjectBody(req.headers['content-type'], req.body as Buffer | undefined);
   expectTypeMeta(body, 'authentication.k8s.io/v1', 'TokenRequest');
   const { status: _ignored, ...asked } = body;
   const spec: TokenRequestSpec = { ...(asked['spec'] as TokenRequestSpec | undefined) };

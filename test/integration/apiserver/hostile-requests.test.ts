@@ -53,6 +53,10 @@ t.test('requests the HTTP parser or the router refuse are Status answers, and th
     { name: 'a bad escape in the path', bytes: 'GET /api/v1/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', code: 400, reason: 'BadRequest' },
     { name: 'a header line without a colon', bytes: 'GET /api/v1/pods HTTP/1.1\r\nHost x\r\n\r\n', code: 400, reason: 'BadRequest' },
     { name: 'headers over 16 KiB', bytes: `GET /api/v1/pods HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`, code: 431, reason: 'BadRequest' },
+    { name: 'CONNECT', bytes: 'CONNECT 127.0.0.1:6443 HTTP/1.1\r\nHost: x\r\n\r\n', code: 405, reason: 'MethodNotAllowed' },
+    { name: 'HTTP/1.1 without Host', bytes: 'GET /api/v1/pods HTTP/1.1\r\nConnection: close\r\n\r\n', code: 400, reason: 'BadRequest' },
+    { name: 'an Expect other than 100-continue', bytes: 'GET /api/v1/pods HTTP/1.1\r\nHost: x\r\nExpect: 999-coffee\r\n\r\n', code: 417, reason: 'BadRequest' },
+    { name: 'a body over --max-request-bytes, sent whole with Connection: close', bytes: `POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n${'x'.repeat(4 * 1024 * 1024)}`, code: 413, reason: 'RequestEntityTooLarge' },
     { name: 'a Content-Length that is not a number', bytes: 'POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', code: 400, reason: 'BadRequest' },
   ];
   for (const c of cases) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ListMemoryBudget } from '../../../pkg/apiserver/list-memory-budget.js';
+import { MemoryBudget } from '../../../pkg/apiserver/memory-budget.js';
 import { FakeClock } from '../../../pkg/client/fake-clock.js';
 import { isStatusError } from '../../../pkg/api/errors.js';
 
@@ -11,7 +11,7 @@ const settled = async <T>(p: Promise<T>) => {
 };
 
 t.test('lists within the budget run at once; the next waits until one is sent', async (t) => {
-  const budget = new ListMemoryBudget({ limitBytes: 100, clock: new FakeClock() });
+  const budget = new MemoryBudget({ limitBytes: 100, clock: new FakeClock() });
   const a = await budget.reserve(60);
   await budget.reserve(40);
   const third = budget.reserve(10);
@@ -22,7 +22,7 @@ t.test('lists within the budget run at once; the next waits until one is sent', 
 });
 
 t.test('waiters are served first come, first served: a small list does not overtake a big one', async (t) => {
-  const budget = new ListMemoryBudget({ limitBytes: 100, clock: new FakeClock() });
+  const budget = new MemoryBudget({ limitBytes: 100, clock: new FakeClock() });
   const first = await budget.reserve(90);
   const big = budget.reserve(80);
   const small = budget.reserve(5);
@@ -33,7 +33,7 @@ t.test('waiters are served first come, first served: a small list does not overt
 });
 
 t.test('a list bigger than the whole budget runs alone rather than never', async (t) => {
-  const budget = new ListMemoryBudget({ limitBytes: 100, clock: new FakeClock() });
+  const budget = new MemoryBudget({ limitBytes: 100, clock: new FakeClock() });
   const huge = await budget.reserve(1_000);
   t.equal(budget.inUseBytes, 100);
   const other = budget.reserve(1);
@@ -46,7 +46,7 @@ t.test('a list bigger than the whole budget runs alone rather than never', async
 
 t.test('a list that waits too long is refused with 429 and a Retry-After, and the queue moves on', async (t) => {
   const clock = new FakeClock();
-  const budget = new ListMemoryBudget({ limitBytes: 100, maxWaitMs: 15_000, clock });
+  const budget = new MemoryBudget({ limitBytes: 100, maxWaitMs: 15_000, clock });
   const held = await budget.reserve(100);
   const refused = budget.reserve(50).catch((e: unknown) => e);
   await clock.step(15_000);

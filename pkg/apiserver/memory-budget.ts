@@ -1,28 +1,28 @@
-// Bounds the memory that lists being answered hold at once. A list's response is built whole
-// before it is sent (a 10,000-pod list is ~15 MB of JSON, and more again in etcd's messages
-// and garbage), so fifty clients listing at once would take the apiserver to gigabytes.
-// Each list reserves its estimated size first; past the budget it waits its turn (first come,
-// first served) and, after maxWaitMs, is refused with 429 and a Retry-After, as upstream
-// refuses what priority and fairness cannot queue. The reservation ends when the response
-// has been sent or the client has gone.
+// Bounds the memory that requests of one sort hold at once: list responses being built and sent
+// (a 10,000-pod list is ~15 MB of JSON, and more again in etcd's messages and garbage, so fifty
+// clients listing at once would take the apiserver to gigabytes), and large request bodies
+// being decoded and checked (a 3 MiB body of 200,000 small keys becomes ~150 MB of objects and
+// a second or more of the one JavaScript thread). Each request reserves its estimated size
+// first; past the budget it waits its turn (first come, first served) and, after maxWaitMs, is
+// refused with 429 and a Retry-After, as upstream refuses what priority and fairness cannot
+// queue. The reservation ends when the response has been sent or the client has gone.
 import { errors } from '../api/errors.js';
 import { realClock, type Clock, type TimerHandle } from '../client/clock.js';
 
-export const DEFAULT_LIST_BYTES_INFLIGHT = 64 * 1024 * 1024;
-export const DEFAULT_LIST_WAIT_MS = 15_000;
+export const DEFAULT_WAIT_MS = 15_000;
 
 interface Waiter { bytes: number; grant: () => void; timer: TimerHandle }
 
-export class ListMemoryBudget {
+export class MemoryBudget {
   readonly #limitBytes: number;
   readonly #maxWaitMs: number;
   readonly #clock: Clock;
   #inUse = 0;
   readonly #waiters: Waiter[] = [];
 
-  constructor(opts: { limitBytes?: number; maxWaitMs?: number; clock?: Clock } = {}) {
-    this.#limitBytes = opts.limitBytes ?? DEFAULT_LIST_BYTES_INFLIGHT;
-    this.#maxWaitMs = opts.maxWaitMs ?? DEFAULT_LIST_WAIT_MS;
+  constructor(opts: { limitBytes: number; maxWaitMs?: number; clock?: Clock }) {
+    this.#limitBytes = opts.limitBytes;
+    this.#maxWaitMs = opts.maxWaitMs ?? DEFAULT_WAIT_MS;
     this.#clock = opts.clock ?? realClock;
   }
 
@@ -30,8 +30,8 @@ export class ListMemoryBudget {
   get waiting(): number { return this.#waiters.length; }
 
   /**
-   * Reserves `estimatedBytes` (a list bigger than the whole budget reserves all of it, and so
-   * runs alone); resolves to the function that gives it back, which may be called more than once.
+   * Reserves `estimatedBytes` (a request bigger than the whole budget reserves all of it, and
+   * so runs alone); resolves to the function that gives it back, which may be called more than once.
    */
   async reserve(estimatedBytes: number): Promise<() => void> {
     const bytes = Math.max(0, Math.min(estimatedBytes, this.#limitBytes));

@@ -2,7 +2,7 @@
 // OpenAPI-v2-style definitions under upstream names (io.k8s.api.core.v1.Pod, ...), with the
 // descriptions, patch metadata and list types that the proto comments carry.
 //
-//   node dist/api-schemas/gen/gen-api-schemas.js [protoRoot]   (default ../shared/proto)
+//   node dist/api-schemas/gen/gen-api-schemas.js <protoRoot>
 //
 // api-schemas/proto-extra is read as well (groups the shared root lacks: flowcontrol).
 //
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { JsonSchema } from '../../pkg/apiserver/validation.js';
 import { goJsonName } from '../../pkg/apiserver/protobuf-go-fields.js';
-import { EXTRA_PROTO_DIR, loadProtoRoots } from './proto-roots.js';
+import { EXTRA_PROTO_DIR, loadProtoRoots, protoRootArgument } from './proto-roots.js';
 
 
 /** proto package segment under k8s.io.api → API group name. */
@@ -240,7 +240,7 @@ function main(): void {
   // dist/api-schemas/gen/ → repo root is three levels up; the sources sit two levels up.
   const here = dirname(fileURLToPath(import.meta.url));
   const repo = [resolve(here, '../../..'), resolve(here, '../..')].find((d) => existsSync(join(d, 'package.json')))!;
-  const protoRoot = resolve(repo, process.argv[2] ?? '../shared/proto');
+  const protoRoot = resolve(protoRootArgument(process.argv, 'gen-api-schemas'));
   const defs = generateDefinitions([protoRoot, join(repo, EXTRA_PROTO_DIR)], join(repo, 'node_modules/kubernetes-types'));
   const out = join(repo, 'api-schemas/definitions.json');
   writeFileSync(out, JSON.stringify(defs) + '\n');

@@ -3,7 +3,7 @@
 //
 //   node dist/api-schemas/gen/gen-protobuf-descriptors.js [protoRoot]
 //
-// protoRoot defaults to ../shared/proto relative to the repository root; api-schemas/proto-extra
+// protoRoot is the one argument (the folder of Kubernetes' .proto files); api-schemas/proto-extra
 // is read as well (groups the shared root lacks: flowcontrol). The output is committed
 // so that the runtime never needs the .proto files:
 //   api-schemas/protobuf/k8s-descriptor.json        protobufjs Root#toJSON(), comments dropped
@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { EXTRA_PROTO_DIR, loadProtoRoots } from './proto-roots.js';
+import { EXTRA_PROTO_DIR, loadProtoRoots, protoRootArgument } from './proto-roots.js';
 
 function repoRoot(): string {
   // dist/api-schemas/gen/<this>.js or api-schemas/gen/<this>.ts: walk up to package.json.
@@ -62,7 +62,7 @@ export function generateProtobufDescriptors(protoRoots: string[], outDir: string
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = repoRoot();
-  const protoRoot = resolve(process.argv[2] ?? join(root, '..', 'shared', 'proto'));
+  const protoRoot = resolve(protoRootArgument(process.argv, 'gen-protobuf-descriptors'));
   const outDir = join(root, 'api-schemas', 'protobuf');
   const { messages, files } = generateProtobufDescriptors([protoRoot, join(root, EXTRA_PROTO_DIR)], outDir);
   process.stdout.write(`wrote ${messages} messages from ${files} .proto files to ${outDir}\n`);

@@ -1,6 +1,7 @@
-// The .proto inputs of both generators: the shared root (../shared/proto, or the one given on
-// the command line) and api-schemas/proto-extra in the repository, for groups the shared root
-// lacks. Imports resolve against whichever root holds the imported file.
+// The .proto inputs of both generators: Kubernetes' k8s.io/api and apimachinery .proto files,
+// whose folder is the generators' one argument, and api-schemas/proto-extra in the
+// repository, for groups that folder lacks. Imports resolve against whichever root holds the
+// imported file. The generated output is committed: building and running need neither.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import protobuf from 'protobufjs';
@@ -27,4 +28,19 @@ export function loadProtoRoots(roots: string[]): { root: protobuf.Root; files: n
   root.loadSync(files, { keepCase: true, alternateCommentMode: true });
   root.resolveAll();
   return { root, files: files.length };
+}
+
+/**
+ * The folder of Kubernetes' .proto files named on the command line (`npm run gen:schemas --
+ * DIR`); without one, or when it holds no k8s.io/api, the generator stops with a message.
+ */
+export function protoRootArgument(argv: string[], generator: string): string {
+  const dir = argv[2];
+  const usage = `usage: ${generator} <proto-root>: the folder holding k8s.io/api/**/generated.proto and k8s.io/apimachinery (Kubernetes 1.32), e.g. npm run gen:schemas -- ../shared/proto`;
+  if (!dir) { process.stderr.write(`${usage}\n`); process.exit(2); }
+  if (!existsSync(join(dir, 'k8s.io', 'api'))) {
+    process.stderr.write(`${generator}: ${dir} holds no k8s.io/api folder\n${usage}\n`);
+    process.exit(2);
+  }
+  return dir;
 }

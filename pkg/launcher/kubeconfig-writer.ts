@@ -1,8 +1,8 @@
 // The kubeconfig `tskube up` hands to kubectl, client-node and the Python client.
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
-import { formatTokenRecord } from '../apiserver/authentication/token-file.js';
-import type { UserInfo } from '../apiserver/authentication/user.js';
+import { formatTokenRecord } from '../api/token-file.js';
+import type { UserInfo } from '../api/user-info.js';
 
 export const KUBECONFIG_CONTEXT = 'tskube';
 

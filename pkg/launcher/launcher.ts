@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { ADMIN_USER, tokenFileText, writeKubeconfig } from './kubeconfig-writer.js';
-import type { UserInfo } from '../apiserver/authentication/user.js';
+import type { UserInfo } from '../api/user-info.js';
 import { httpReady, nodeReady } from './readiness.js';
 import { isProcessRunning, type ClusterState, type ComponentRecord, type StateDir } from './state-dir.js';
 import { Supervisor, type ComponentSpec, type SupervisedProcess, type SupervisorEvent } from './supervisor.js';

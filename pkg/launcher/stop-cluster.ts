@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { killOrphans } from './launcher.js';
 import { isAlive, type StateDir } from './state-dir.js';
-import { LABEL_CLUSTER, LABEL_NODE } from '../kubelet/runtime/runtime-labels.js';
+import { LABEL_CLUSTER, LABEL_NODE } from '../api/container-labels.js';
 
 const run = promisify(execFile);
 // Kubelets may take their 15 s stop timeout, the rest up to 10 s each.

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { StatusError } from '../../api/errors.js';
-import { parseTokenFile } from './token-file.js';
+import { parseTokenFile } from '../../api/token-file.js';
 import { setRequestUser, type UserInfo } from './user.js';
 
 const AUTHENTICATED_GROUP = 'system:authenticated';

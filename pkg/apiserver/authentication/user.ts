@@ -1,12 +1,10 @@
 // Who a request is from (upstream's user.Info). Authentication sets it once per request;
 // everything after it (priority and fairness, later authorization and audit) reads it.
 import type { FastifyRequest } from 'fastify';
+import type { UserInfo } from '../../api/user-info.js';
 
-export interface UserInfo {
-  name: string;
-  uid?: string;
-  groups: readonly string[];
-}
+export type { UserInfo };
+
 
 /**
  * The user of a request that carries no credentials on the local port. The local port trusts

@@ -10,7 +10,7 @@ import type {
 import {
   ContainerNotFoundError, ContainerNotRunningError, ImageNotFoundError, ImagePullError, SandboxNotFoundError,
 } from './runtime-errors.js';
-import { matchesSelector } from './runtime-labels.js';
+import { matchesSelector } from '../../api/container-labels.js';
 
 export interface FakeRuntimeOptions {
   nodeName: string;

@@ -2,7 +2,7 @@
 // way dockershim did it (docker_sandbox.go, docker_container.go, helpers_linux.go): the
 // sandbox container owns the pod's network (and IPC) namespace, app containers join it.
 import type { ContainerConfig, PodSandboxConfig, PodSandboxMetadata } from '../runtime.js';
-import * as L from '../runtime-labels.js';
+import * as L from '../../../api/container-labels.js';
 import type { DockerCreateBody, DockerHostConfig } from './docker-types.js';
 
 export interface SandboxConfigOptions {

@@ -4,7 +4,7 @@
 import type {
   ContainerState, PodSandbox, PodSandboxStatus, RuntimeContainer, RuntimeContainerStatus,
 } from '../runtime.js';
-import * as L from '../runtime-labels.js';
+import * as L from '../../../api/container-labels.js';
 import type { DockerContainerInspect, DockerContainerSummary } from './docker-types.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -14,7 +14,7 @@ import {
   ContainerNotFoundError, ContainerNotRunningError, ExecTimeoutError, ImageNotFoundError,
   ImagePullError, RuntimeError, SandboxNotFoundError,
 } from '../runtime-errors.js';
-import * as L from '../runtime-labels.js';
+import * as L from '../../../api/container-labels.js';
 import { DockerApiError, DockerClient, DEFAULT_DOCKER_SOCKET } from './docker-client.js';
 import {
   containerName, dockerContainerConfig, dockerSandboxConfig, sandboxName, type SandboxInfo,

@@ -1,6 +1,6 @@
 // tokenfile.NewCSV's format and errors, and the bearer header parsing of bearertoken.Authenticator.
 import t from 'tap';
-import { parseTokenFile, formatTokenRecord, TokenFileError } from '../../../../pkg/apiserver/authentication/token-file.js';
+import { parseTokenFile, formatTokenRecord, TokenFileError } from '../../../../pkg/api/token-file.js';
 import { authenticateToken, bearerToken } from '../../../../pkg/apiserver/authentication/token-authentication.js';
 
 t.test('records map tokens to users; quoted groups split on commas; uid optional', async (t) => {

@@ -2,7 +2,7 @@
 // (k8s.io/apiserver/pkg/authentication/token/tokenfile): CSV records
 // `token,user,uid[,"group1,group2,..."]`, read with Go's encoding/csv rules (quoted fields,
 // `""` inside quotes, any number of fields per record), with upstream's errors for bad input.
-import type { UserInfo } from './user.js';
+import type { UserInfo } from './user-info.js';
 
 export class TokenFileError extends Error {}
 

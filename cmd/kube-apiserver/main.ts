@@ -17,6 +17,9 @@ const flags = parseFlags('kube-apiserver', {
   'max-requests-inflight': { type: 'string', default: '400', description: 'The maximum number of non-mutating requests in flight at a given time; with priority and fairness, part of the server\'s total concurrency limit. 0 is unlimited.' },
   'max-mutating-requests-inflight': { type: 'string', default: '200', description: 'The maximum number of mutating requests in flight at a given time; with priority and fairness, part of the server\'s total concurrency limit. 0 is unlimited.' },
   'enable-priority-and-fairness': { type: 'string', default: 'true', description: 'If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness.' },
+  // tskube's own: Go's apiserver spreads lists over many cores and a garbage collector that
+  // returns memory; one event loop needs its list memory bounded explicitly.
+  'max-list-bytes-inflight': { type: 'string', default: String(64 * 1024 * 1024), description: 'The JSON bytes of list responses that may be built and sent at once; more lists wait, then get 429 (tskube only).' },
   'request-timeout': { type: 'string', default: '1m0s', description: 'How long a request that is not long-running (watch, logs, exec) may take before it is answered 504 Timeout.' },
   'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local', description: 'The iss claim of service account tokens.' },
   // tskube's own: upstream probes fixed local ports; the launcher may have picked others.
@@ -39,6 +42,7 @@ const server = buildOrExit(() => buildServer({ storage, requestTimeoutSeconds: r
   tokenAuthFile: flags['token-auth-file'] || undefined,
   enablePriorityAndFairness: boolFlag('enable-priority-and-fairness', flags['enable-priority-and-fairness']),
   maxRequestsInflight: intFlag('max-requests-inflight', flags['max-requests-inflight']),
+  maxListBytesInflight: intFlag('max-list-bytes-inflight', flags['max-list-bytes-inflight']),
   maxMutatingRequestsInflight: intFlag('max-mutating-requests-inflight', flags['max-mutating-requests-inflight']),
   componentProbes: componentProbes(etcdServers, { scheduler: flags['scheduler-healthz-url'], controllerManager: flags['controller-manager-healthz-url'] }),
 }));

@@ -12,7 +12,7 @@ import { Api, configMap, eventually } from './http.js';
 interface RawReply { status: number; body: Record<string, unknown> | undefined; text: string }
 
 /** Sends bytes as they are and reads until the server closes; fails rather than hangs. */
-function rawRequest(url: string, bytes: string | Buffer, timeoutMs = 10_000): Promise<RawReply> {
+function rawRequest(url: string, bytes: string | Buffer, timeoutMs = 30_000): Promise<RawReply> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);

@@ -8,6 +8,8 @@
 // for an idle process. One full GC shortly after a big response does what Go would have
 // done, at the price of one pause of a few tens of milliseconds once the big responses stop.
 
+import { realClock, type Clock, type TimerHandle } from '../client/clock.js';
+
 /** Responses at least this big leave enough garbage to be worth a full GC. */
 export const BIG_RESPONSE_BYTES = 8 * 1024 * 1024;
 /** The GC waits until no big response has been sent for this long: a busy server collects by itself. */
@@ -23,29 +25,40 @@ function exposedGc(): (() => void) | undefined {
   return typeof gc === 'function' ? (gc as () => void) : undefined;
 }
 
+/** Real time, with timers that do not keep the process alive. */
+const unrefClock: Clock = {
+  ...realClock,
+  setTimer(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
 export class MemoryReclaimer {
   readonly #gc: (() => void) | undefined;
   readonly #quietMs: number;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #timer: TimerHandle | undefined;
 
-  constructor(opts: { gc?: () => void; quietMs?: number } = {}) {
+  constructor(opts: { gc?: () => void; quietMs?: number; clock?: Clock } = {}) {
     this.#gc = opts.gc ?? exposedGc();
     this.#quietMs = opts.quietMs ?? QUIET_MS;
+    this.#clock = opts.clock ?? unrefClock;
   }
 
   /** A response of this many bytes has been sent: if it was big, a full GC once things go quiet. */
   responseSent(bytes: number): void {
     if (bytes < BIG_RESPONSE_BYTES || !this.#gc) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
+    this.#timer?.cancel();
+    this.#timer = this.#clock.setTimer(() => {
       this.#timer = undefined;
       this.#gc!();
     }, this.#quietMs);
-    this.#timer.unref();
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 }

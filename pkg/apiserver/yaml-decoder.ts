@@ -16,7 +16,7 @@ const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 /** The worker's heap: enough for a 3 MiB body (~300 MB), and a bound on what one can take. */
 const WORKER_HEAP_MB = 512;
 /** An idle worker is ended, and its heap with it: YAML bodies are rare, starting one is ~50 ms. */
-const WORKER_IDLE_MS = 2_000;
+const WORKER_IDLE_MS = 30_000;
 
 type Answer = { id: number; json: Uint8Array } | { id: number; error: string; tooDeep?: boolean };
 

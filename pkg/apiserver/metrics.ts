@@ -3,6 +3,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { FlowControlMetrics } from './flowcontrol/dispatcher.js';
 import type { RejectReason } from './flowcontrol/queue-set.js';
 
+/** Upstream's buckets for the priority and fairness wait and execution histograms. */
+const FLOW_CONTROL_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
+
 export class ApiServerMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -41,6 +44,14 @@ export class ApiServerMetrics {
     name: 'apiserver_flowcontrol_nominal_limit_seats', help: 'Nominal number of execution seats configured for each priority level.',
     labelNames: ['priority_level'], registers: [this.registry],
   });
+  readonly flowControlWait = new Histogram({
+    name: 'apiserver_flowcontrol_request_wait_duration_seconds', help: 'Length of time a request spent waiting in its queue',
+    labelNames: ['priority_level', 'flow_schema', 'execute'], buckets: FLOW_CONTROL_BUCKETS, registers: [this.registry],
+  });
+  readonly flowControlExecution = new Histogram({
+    name: 'apiserver_flowcontrol_request_execution_seconds', help: 'Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem',
+    labelNames: ['priority_level', 'flow_schema'], buckets: FLOW_CONTROL_BUCKETS, registers: [this.registry],
+  });
   /** What the priority and fairness dispatcher reports, under upstream's metric names. */
   readonly flowControl: FlowControlMetrics & { dropped(kind: 'readOnly' | 'mutating'): void } = {
     rejected: (pl: string, fs: string, reason: RejectReason) => this.flowControlRejected.inc({ priority_level: pl, flow_schema: fs, reason }),
@@ -49,6 +60,8 @@ export class ApiServerMetrics {
     executingSeats: (pl: string, fs: string, delta: number) => this.flowControlExecutingSeats.inc({ priority_level: pl, flow_schema: fs }, delta),
     nominalLimitSeats: (pl: string, seats: number) => this.flowControlNominalLimit.set({ priority_level: pl }, seats),
     dropped: (kind: 'readOnly' | 'mutating') => this.droppedRequests.inc({ request_kind: kind }),
+    waited: (pl: string, fs: string, executed: boolean, seconds: number) => this.flowControlWait.observe({ priority_level: pl, flow_schema: fs, execute: String(executed) }, seconds),
+    executed: (pl: string, fs: string, seconds: number) => this.flowControlExecution.observe({ priority_level: pl, flow_schema: fs }, seconds),
   };
   /**
    * The label sets seen so far, each with its series: prom-client otherwise checks and hashes

@@ -21,6 +21,10 @@ export interface FlowControlMetrics {
   executingSeats(priorityLevel: string, flowSchema: string, delta: number): void;
   dispatched(priorityLevel: string, flowSchema: string): void;
   nominalLimitSeats(priorityLevel: string, seats: number): void;
+  /** How long a request waited for its seats (upstream's request_wait_duration_seconds), whether it then executed or not. */
+  waited?(priorityLevel: string, flowSchema: string, executed: boolean, seconds: number): void;
+  /** How long it held its seats (upstream's request_execution_seconds). */
+  executed?(priorityLevel: string, flowSchema: string, seconds: number): void;
 }
 
 export interface Classified {
@@ -158,6 +162,8 @@ export class Dispatcher {
     }
     const queueSet = level.queueSet;
     const seats = Math.max(1, seatsFor(level));
+    const arrivedMs = this.#clock.now();
+    const clock = this.#clock;
     return new Promise<Admission>((resolve) => {
       let onAbort: (() => void) | undefined;
       let released = false;
@@ -169,6 +175,8 @@ export class Dispatcher {
         onDecision: (decision) => {
           decided = true;
           if (onAbort) signal?.removeEventListener('abort', onAbort);
+          const startedMs = clock.now();
+          metrics?.waited?.(level.name, fsName, decision === 'execute', (startedMs - arrivedMs) / 1000);
           if (decision !== 'execute') {
             metrics?.rejected(level.name, fsName, decision);
             resolve({ ...classified, admitted: false, reason: decision });
@@ -182,6 +190,7 @@ export class Dispatcher {
               if (released) return;
               released = true;
               metrics?.executingSeats(level.name, fsName, -seats);
+              metrics?.executed?.(level.name, fsName, (clock.now() - startedMs) / 1000);
               handle.finish();
             },
           });

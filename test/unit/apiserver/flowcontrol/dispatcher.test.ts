@@ -91,3 +91,33 @@ t.test('a new configuration resizes levels; requests already running finish in t
   if (running.admitted) running.release();
   t.pass('releasing into the replaced queue set does not throw');
 });
+
+t.test('the time a request waited for its seats and the time it held them are reported apart', async (t) => {
+  const clock = new FakeClock();
+  const waited: [string, boolean, number][] = [];
+  const executed: [string, number][] = [];
+  const noop = () => undefined;
+  const d = new Dispatcher({
+    serverConcurrencyLimit: 1, clock, requestWaitLimitMs: 10_000,
+    metrics: {
+      rejected: noop, inQueue: noop, executingSeats: noop, dispatched: noop, nominalLimitSeats: noop,
+      waited: (pl, _fs, ok, seconds) => waited.push([pl, ok, seconds]),
+      executed: (pl, _fs, seconds) => executed.push([pl, seconds]),
+    },
+    configuration: {
+      priorityLevels: [limited('global-default', 1, { queues: 4, handSize: 1, queueLengthLimit: 5 })],
+      flowSchemas: [fs('global-default', 9900, 'global-default', 'system:authenticated')],
+    },
+  });
+  const list = requestAttributes('GET', '/api/v1/namespaces/default/configmaps');
+  const user = { name: 'u', groups: ['system:authenticated'] };
+  const first = await d.handle(list, user, () => 1);
+  const second = d.handle(list, user, () => 1);
+  await clock.step(2000);
+  if (first.admitted) first.release();
+  const admitted = await second;
+  await clock.step(500);
+  if (admitted.admitted) admitted.release();
+  t.same(waited, [['global-default', true, 0], ['global-default', true, 2]], 'the second waited until the first finished');
+  t.same(executed, [['global-default', 2], ['global-default', 0.5]]);
+});

@@ -1,8 +1,14 @@
 // The scheduler's view of the cluster: nodes, and pods per node including "assumed"
 // pods — placed by this scheduler but not yet seen bound through the informer. An
 // assumed pod whose binding finished but which never shows up expires after a TTL.
+//
+// Each cycle schedules against a Snapshot that updateSnapshot brings up to date in place,
+// as upstream's cache.UpdateSnapshot: every change stamps the NodeInfo with the cache's next
+// generation, and only NodeInfos newer than the snapshot are copied again. A cycle copied the
+// whole cluster (1,000 NodeInfos) before; now it copies the node or two that changed.
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { NodeInfo, podIdentity, type ImageStateSummary } from './framework/types.js';
+import { Snapshot } from './snapshot.js';
 
 interface PodState {
   pod: Pod;
@@ -23,6 +29,13 @@ export class SchedulerCache {
   #nodes = new Map<string, NodeInfo>();
   #podStates = new Map<string, PodState>();
   #assumed = new Set<string>();
+  /** Stamped on every changed NodeInfo: a snapshot copies those newer than itself. */
+  #generation = 0;
+  /** Bumped when a node object (its set, labels, images) changes: snapshots then rebuild their lists. */
+  #nodesGeneration = 0;
+  /** The node touched at each generation after #logBase, oldest first: what a snapshot must copy again. */
+  #log: string[] = [];
+  #logBase = 0;
 
   constructor(opts: SchedulerCacheOptions = {}) {
     this.#clock = opts.clock ?? Date.now;
@@ -36,8 +49,27 @@ export class SchedulerCache {
     return info;
   }
 
+  #touch(info: NodeInfo, name: string): void {
+    info.generation = ++this.#generation;
+    this.#log.push(name);
+    if (this.#log.length > 2 * this.#nodes.size + 1024) {
+      const drop = this.#log.length >> 1;
+      this.#log.splice(0, drop);
+      this.#logBase += drop;
+    }
+  }
+
+  /** Names of the nodes changed after generation `since`: from the log, or all when it no longer reaches back. */
+  #changedSince(since: number): Iterable<string> {
+    if (since < this.#logBase) return [...this.#nodes.keys()];
+    return new Set(this.#log.slice(since - this.#logBase));
+  }
+
   addNode(node: Node): void {
-    this.#nodeInfo(node.metadata?.name ?? '').setNode(node);
+    const info = this.#nodeInfo(node.metadata?.name ?? '');
+    info.setNode(node);
+    this.#touch(info, node.metadata?.name ?? '');
+    this.#nodesGeneration++;
   }
 
   updateNode(_old: Node | undefined, node: Node): void {
@@ -51,10 +83,15 @@ export class SchedulerCache {
     // Its pods stay until deleted; the node itself is gone.
     if (info.pods.length > 0) info.node = undefined;
     else this.#nodes.delete(name);
+    this.#touch(info, name);
+    this.#nodesGeneration++;
   }
 
   #addPodToNode(pod: Pod): void {
-    this.#nodeInfo(pod.spec?.nodeName ?? '').addPod(pod);
+    const name = pod.spec?.nodeName ?? '';
+    const info = this.#nodeInfo(name);
+    info.addPod(pod);
+    this.#touch(info, name);
   }
 
   #removePodFromNode(pod: Pod): void {
@@ -62,6 +99,7 @@ export class SchedulerCache {
     const info = this.#nodes.get(name);
     if (!info) return;
     info.removePod(pod);
+    this.#touch(info, name);
     if (!info.node && info.pods.length === 0) this.#nodes.delete(name);
   }
 
@@ -156,22 +194,58 @@ export class SchedulerCache {
     return [...this.#nodes.values()].filter((n) => n.node).length;
   }
 
-  /** Copies of every known node's NodeInfo, with image states counted across nodes. */
+  /** Fresh copies of every known node's NodeInfo, with image states counted across nodes. */
   snapshot(): NodeInfo[] {
     const infos = [...this.#nodes.values()].filter((n) => n.node).map((n) => n.clone());
-    const numNodes = new Map<string, number>();
-    for (const info of infos) {
-      for (const name of new Set((info.node!.status?.images ?? []).flatMap((i) => i.names ?? []))) {
-        numNodes.set(name, (numNodes.get(name) ?? 0) + 1);
-      }
-    }
-    for (const info of infos) {
-      const states = new Map<string, ImageStateSummary>();
-      for (const image of info.node!.status?.images ?? []) {
-        for (const name of image.names ?? []) states.set(name, { sizeBytes: image.sizeBytes ?? 0, numNodes: numNodes.get(name) ?? 1 });
-      }
-      info.imageStates = states;
-    }
+    setImageStates(infos);
     return infos;
+  }
+
+  /**
+   * Brings `snapshot` up to date: NodeInfos changed since it was last updated are copied
+   * again, the others are kept. Its NodeInfos must not be changed by the cycle (copy first).
+   */
+  updateSnapshot(snapshot: Snapshot): void {
+    const since = snapshot.generation;
+    // A cycle looks at the few nodes that changed, not at all of them.
+    for (const name of this.#changedSince(since)) {
+      const info = this.#nodes.get(name);
+      if (info && info.generation <= since) continue;
+      if (!info?.node) {
+        snapshot.byName.delete(name);
+        continue;
+      }
+      const copy = info.clone();
+      // Image spread only changes with nodes; a pod change keeps what was counted.
+      copy.imageStates = snapshot.byName.get(name)?.imageStates ?? copy.imageStates;
+      snapshot.set(name, copy);
+    }
+    if (snapshot.nodesGeneration !== this.#nodesGeneration) {
+      for (const name of snapshot.byName.keys()) if (!this.#nodes.get(name)?.node) snapshot.byName.delete(name);
+      // The list keeps the cache's order, so the round-robin start of the filter stays fair.
+      const list: NodeInfo[] = [];
+      for (const [name, info] of this.#nodes) if (info.node) list.push(snapshot.byName.get(name)!);
+      setImageStates(list);
+      snapshot.replace(list);
+    }
+    snapshot.generation = this.#generation;
+    snapshot.nodesGeneration = this.#nodesGeneration;
+  }
+}
+
+/** Each node's images with the number of nodes that have them (ImageLocality's spread). */
+function setImageStates(infos: readonly NodeInfo[]): void {
+  const numNodes = new Map<string, number>();
+  for (const info of infos) {
+    for (const name of new Set((info.node!.status?.images ?? []).flatMap((i) => i.names ?? []))) {
+      numNodes.set(name, (numNodes.get(name) ?? 0) + 1);
+    }
+  }
+  for (const info of infos) {
+    const states = new Map<string, ImageStateSummary>();
+    for (const image of info.node!.status?.images ?? []) {
+      for (const name of image.names ?? []) states.set(name, { sizeBytes: image.sizeBytes ?? 0, numNodes: numNodes.get(name) ?? 1 });
+    }
+    info.imageStates = states;
   }
 }

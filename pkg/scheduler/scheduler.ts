@@ -7,7 +7,7 @@
 //
 // Pods nominated to a node (status.nominatedNodeName, set by preemption) hold their place:
 // pods of lower or equal priority are scheduled as if the nominated ones already ran there.
-// Unlike upstream, which adds them only for Filter, they sit in the cycle's snapshot.
+// Unlike upstream, which adds them only for Filter, they sit in the cycle's copies of their nodes.
 // Not done (yet): lower-priority pods nominated to a preempted node keep their nomination.
 import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
@@ -21,6 +21,7 @@ import { InformerFactory } from '../client/informer-factory.js';
 import type { DeepReadonly } from '../client/lister.js';
 import type { RestClient } from '../client/rest-client.js';
 import { SchedulerCache } from './cache.js';
+import { Snapshot } from './snapshot.js';
 import { newFramework } from './framework/registry.js';
 import { fitErrorMessage, type Framework } from './framework/runtime.js';
 import { CycleState, isSuccess, podPriority, statusMessage, type NodeInfo, type Status } from './framework/types.js';
@@ -72,6 +73,8 @@ export class Scheduler {
   readonly #bindings = new Set<Promise<void>>();
   /** Unassigned pods with a nominated node, by key (the nominator). */
   readonly #nominated = new Map<string, { pod: Pod; nodeName: string }>();
+  /** What each cycle schedules against; brought up to date from the cache at its start. */
+  readonly #snapshot = new Snapshot();
 
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
@@ -154,7 +157,9 @@ export class Scheduler {
       this.queue.done(info.key);
       return;
     }
-    const pod = structuredClone(latest) as Pod;
+    // The informer's object, not a copy: nothing in a cycle changes a pod (the assumed one is a
+    // new object), and a deep copy per pod was a measurable share of the cycle.
+    const pod = latest as Pod;
     info.pod = pod;
     if (this.cache.isAssumedPod(pod)) {
       this.queue.done(info.key);
@@ -163,8 +168,8 @@ export class Scheduler {
     const start = this.#clock();
     const podSchedulingCycle = this.queue.schedulingCycle;
     const state = new CycleState();
-    const nodes = this.cache.snapshot();
-    this.#addNominatedPods(pod, info.key, nodes);
+    this.cache.updateSnapshot(this.#snapshot);
+    const nodes = this.#withNominatedPods(pod, info.key, this.#snapshot.nodeInfoList);
     if (nodes.length === 0) {
       info.unschedulablePlugins = new Set();
       this.#observe('unschedulable', start);
@@ -334,15 +339,25 @@ export class Scheduler {
     }
   }
 
-  /** Nominated pods at least as important as pod count on their nodes in this cycle's snapshot copies. */
-  #addNominatedPods(pod: Pod, key: string, nodes: readonly NodeInfo[]): void {
-    if (this.#nominated.size === 0) return;
+  /**
+   * Nominated pods at least as important as pod count on their nodes: the cycle gets a list
+   * where those nodes are copies holding them (the snapshot itself is kept clean).
+   */
+  #withNominatedPods(pod: Pod, key: string, nodes: readonly NodeInfo[]): readonly NodeInfo[] {
+    if (this.#nominated.size === 0) return nodes;
     const priority = podPriority(pod);
-    const byName = new Map(nodes.map((n) => [n.name, n]));
+    const copies = new Map<string, NodeInfo>();
     for (const [k, { pod: nominated, nodeName }] of this.#nominated) {
       if (k === key || podPriority(nominated) < priority) continue;
-      byName.get(nodeName)?.addPod({ ...nominated, spec: { ...nominated.spec!, nodeName } });
+      let copy = copies.get(nodeName);
+      if (!copy) {
+        const original = this.#snapshot.byName.get(nodeName);
+        if (!original) continue;
+        copies.set(nodeName, (copy = original.clone()));
+      }
+      copy.addPod({ ...nominated, spec: { ...nominated.spec!, nodeName } });
     }
+    return copies.size === 0 ? nodes : nodes.map((n) => copies.get(n.name) ?? n);
   }
 
   /** Tracks status.nominatedNodeName of pending pods as the informer reports it. */

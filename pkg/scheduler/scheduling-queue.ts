@@ -4,6 +4,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { objectKey } from '../api/meta.js';
 import { podPriority } from './framework/types.js';
+import { KeyedHeap } from './keyed-heap.js';
 
 export interface QueuedPodInfo {
   pod: Pod;
@@ -75,7 +76,7 @@ export class SchedulingQueue {
   readonly #initialBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #maxUnschedulableMs: number;
-  #activeQ: QueuedPodInfo[] = [];
+  readonly #activeQ = new KeyedHeap<QueuedPodInfo>(lessQueuedPod, (p) => p.key);
   #backoffQ = new Map<string, QueuedPodInfo>();
   #unschedulable = new Map<string, QueuedPodInfo>();
   /** Pods popped and not yet back in a queue (being scheduled). */
@@ -102,10 +103,7 @@ export class SchedulingQueue {
   }
 
   #pushActive(info: QueuedPodInfo): void {
-    this.#activeQ = this.#activeQ.filter((p) => p.key !== info.key);
-    let i = this.#activeQ.findIndex((p) => lessQueuedPod(info, p));
-    if (i < 0) i = this.#activeQ.length;
-    this.#activeQ.splice(i, 0, info);
+    this.#activeQ.push(info);
     this.#backoffQ.delete(info.key);
     this.#unschedulable.delete(info.key);
     const waiters = this.#waiters;
@@ -121,7 +119,7 @@ export class SchedulingQueue {
   /** Updates in place; an unschedulable pod whose spec or labels changed gets another try. */
   update(oldPod: Pod | undefined, newPod: Pod): void {
     const key = objectKey(newPod);
-    const active = this.#activeQ.find((p) => p.key === key);
+    const active = this.#activeQ.get(key);
     if (active) {
       this.#pushActive({ ...active, pod: newPod });
       return;
@@ -148,7 +146,7 @@ export class SchedulingQueue {
 
   delete(pod: Pod): void {
     const key = objectKey(pod);
-    this.#activeQ = this.#activeQ.filter((p) => p.key !== key);
+    this.#activeQ.delete(key);
     this.#backoffQ.delete(key);
     this.#unschedulable.delete(key);
     this.#inFlight.delete(key);
@@ -156,7 +154,7 @@ export class SchedulingQueue {
 
   /** The next pod to schedule; waits for one. Undefined once aborted or closed. */
   async pop(signal?: AbortSignal): Promise<QueuedPodInfo | undefined> {
-    while (this.#activeQ.length === 0) {
+    while (this.#activeQ.size === 0) {
       if (this.#closed || signal?.aborted) return undefined;
       await new Promise<void>((resolve) => {
         const onAbort = () => resolve();
@@ -167,7 +165,7 @@ export class SchedulingQueue {
         });
       });
     }
-    const info = this.#activeQ.shift()!;
+    const info = this.#activeQ.pop()!;
     info.attempts++;
     info.initialAttemptTimestampMs ??= this.#clock();
     this.#schedulingCycle++;
@@ -178,7 +176,7 @@ export class SchedulingQueue {
   /** A pod that failed to schedule: to unschedulablePods, or to backoffQ if the cluster changed meanwhile. */
   addUnschedulableIfNotPresent(info: QueuedPodInfo, podSchedulingCycle: number): void {
     this.#inFlight.delete(info.key);
-    if (this.#activeQ.some((p) => p.key === info.key) || this.#backoffQ.has(info.key) || this.#unschedulable.has(info.key)) return;
+    if (this.#activeQ.has(info.key) || this.#backoffQ.has(info.key) || this.#unschedulable.has(info.key)) return;
     info.timestampMs = this.#clock();
     if (this.#moveRequestCycle >= podSchedulingCycle) this.#backoffQ.set(info.key, info);
     else this.#unschedulable.set(info.key, info);
@@ -187,7 +185,7 @@ export class SchedulingQueue {
   /** A pod that failed with an error (not rejected by a plugin) is retried once its backoff is over. */
   addBackoff(info: QueuedPodInfo): void {
     this.#inFlight.delete(info.key);
-    if (this.#activeQ.some((p) => p.key === info.key) || this.#backoffQ.has(info.key) || this.#unschedulable.has(info.key)) return;
+    if (this.#activeQ.has(info.key) || this.#backoffQ.has(info.key) || this.#unschedulable.has(info.key)) return;
     info.timestampMs = this.#clock();
     this.#backoffQ.set(info.key, info);
   }
@@ -241,10 +239,10 @@ export class SchedulingQueue {
 
   /** Counts per sub-queue, for metrics (scheduler_pending_pods{queue}). */
   pendingPods(): { active: number; backoff: number; unschedulable: number } {
-    return { active: this.#activeQ.length, backoff: this.#backoffQ.size, unschedulable: this.#unschedulable.size };
+    return { active: this.#activeQ.size, backoff: this.#backoffQ.size, unschedulable: this.#unschedulable.size };
   }
 
   has(key: string): boolean {
-    return this.#activeQ.some((p) => p.key === key) || this.#backoffQ.has(key) || this.#unschedulable.has(key) || this.#inFlight.has(key);
+    return this.#activeQ.has(key) || this.#backoffQ.has(key) || this.#unschedulable.has(key) || this.#inFlight.has(key);
   }
 }

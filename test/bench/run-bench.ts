@@ -5,6 +5,7 @@ import { runClusterBench } from './cluster-bench.js';
 import { runKubeletBench } from './kubelet-bench.js';
 import { runFloodBench } from './flood-bench.js';
 import { runHostileBench } from './hostile-bench.js';
+import { runSchedulerBench } from './scheduler-bench.js';
 import { printFigures, type Figure } from './bench-report.js';
 
 const benches: Record<string, { title: string; run: () => Promise<Figure[]> }> = {
@@ -14,6 +15,7 @@ const benches: Record<string, { title: string; run: () => Promise<Figure[]> }> =
   cluster: { title: 'whole cluster', run: runClusterBench },
   flood: { title: 'kube-apiserver under a flood (priority and fairness)', run: runFloodBench },
   hostile: { title: 'kube-apiserver under hostile input (issue 14)', run: runHostileBench },
+  scheduler: { title: 'kube-scheduler: 10,000 pods on 1,000 kwok nodes', run: runSchedulerBench },
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches).filter((b) => b !== 'fanout' && b !== 'hostile');

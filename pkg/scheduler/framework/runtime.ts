@@ -42,6 +42,10 @@ export function fitErrorMessage(e: FitError): string {
   return msg;
 }
 
+function invalidScore(plugin: string, score: number): Error {
+  return new Error(`plugin "${plugin}" returns an invalid score ${score}, it should in the range of [0, 100] after normalizing`);
+}
+
 function compareBytes(a: string, b: string): number {
   const ba = Buffer.from(a);
   const bb = Buffer.from(b);
@@ -80,6 +84,9 @@ export class Framework {
   /** Where the next cycle starts filtering, so big clusters are examined round-robin. */
   #nextStartNodeIndex = 0;
 
+  /** The plugins of each extension point, in profile order; Filter runs per node, so they are listed once. */
+  readonly #byPoint = new Map<keyof SchedulerPlugin, SchedulerPlugin[]>();
+
   constructor(plugins: readonly WeightedPlugin[], opts: FrameworkOptions = {}) {
     this.plugins = plugins;
     this.#random = opts.random ?? Math.random;
@@ -87,7 +94,9 @@ export class Framework {
   }
 
   #at<K extends keyof SchedulerPlugin>(point: K): SchedulerPlugin[] {
-    return this.plugins.map((w) => w.plugin).filter((p) => p[point] !== undefined);
+    let list = this.#byPoint.get(point);
+    if (!list) this.#byPoint.set(point, (list = this.plugins.map((w) => w.plugin).filter((p) => p[point] !== undefined)));
+    return list;
   }
 
   runPreFilterPlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status {
@@ -105,8 +114,9 @@ export class Framework {
 
   /** Stops at the first plugin that rejects the node, as upstream does. */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
+    const skip = state.skipFilterPlugins;
     for (const p of this.#at('filter')) {
-      if (state.skipFilterPlugins.has(p.name)) continue;
+      if (skip.size > 0 && skip.has(p.name)) continue;
       const s = p.filter!(state, pod, nodeInfo);
       if (!isSuccess(s)) return { ...s, plugin: p.name };
     }
@@ -148,12 +158,19 @@ export class Framework {
     const totals = nodes.map((n) => ({ name: n.name, score: 0 }));
     for (const { plugin, weight } of this.plugins) {
       if (!plugin.score || state.skipScorePlugins.has(plugin.name)) continue;
+      if (!plugin.normalizeScore) {
+        // Nothing rescales these scores: added up straight, without a list per plugin.
+        for (let i = 0; i < nodes.length; i++) {
+          const score = plugin.score(state, pod, nodes[i]!);
+          if (score > MAX_NODE_SCORE || score < 0) throw invalidScore(plugin.name, score);
+          totals[i]!.score += score * weight;
+        }
+        continue;
+      }
       const scores = nodes.map((n) => ({ name: n.name, score: plugin.score!(state, pod, n) }));
       plugin.normalizeScore?.(state, pod, scores);
       scores.forEach((s, i) => {
-        if (s.score > MAX_NODE_SCORE || s.score < 0) {
-          throw new Error(`plugin "${plugin.name}" returns an invalid score ${s.score}, it should in the range of [0, 100] after normalizing`);
-        }
+        if (s.score > MAX_NODE_SCORE || s.score < 0) throw invalidScore(plugin.name, s.score);
         totals[i]!.score += s.score * weight;
       });
     }

@@ -1,9 +1,10 @@
 // ImageLocality: favours nodes that already have the pod's images, weighted by image
 // size and discounted when the image is on many nodes (so pods don't pile up there).
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { MAX_NODE_SCORE, type NodeInfo, type SchedulerPlugin } from '../framework/types.js';
+import { MAX_NODE_SCORE, SUCCESS, type NodeInfo, type SchedulerPlugin } from '../framework/types.js';
 
 export const IMAGE_LOCALITY = 'ImageLocality';
+const PRE_SCORE_KEY = `PreScore${IMAGE_LOCALITY}`;
 const MB = 1024 * 1024;
 const MIN_THRESHOLD = 23 * MB;
 const MAX_CONTAINER_THRESHOLD = 1000 * MB;
@@ -14,9 +15,19 @@ export function normalizedImageName(name: string): string {
 }
 
 export function sumImageScores(nodeInfo: NodeInfo, pod: Pod, totalNumNodes: number): number {
+  return sumImageScoresOf(nodeInfo, podImageNames(pod), totalNumNodes);
+}
+
+/** Every container's image (init containers first), normalized as the node status lists them. */
+export function podImageNames(pod: Pod): string[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => normalizedImageName(c.image ?? ''));
+}
+
+function sumImageScoresOf(nodeInfo: NodeInfo, images: readonly string[], totalNumNodes: number): number {
+  if (nodeInfo.imageStates.size === 0) return 0;
   let sum = 0;
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    const state = nodeInfo.imageStates.get(normalizedImageName(c.image ?? ''));
+  for (const image of images) {
+    const state = nodeInfo.imageStates.get(image);
     if (state) sum += Math.trunc(state.sizeBytes * (state.numNodes / totalNumNodes));
   }
   return sum;
@@ -31,11 +42,15 @@ export function imageLocalityScore(sumScores: number, numContainers: number): nu
 export function imageLocality(): SchedulerPlugin {
   return {
     name: IMAGE_LOCALITY,
+    preScore(state, pod) {
+      state.write(PRE_SCORE_KEY, podImageNames(pod));
+      return SUCCESS;
+    },
     score(state, pod, nodeInfo) {
       // Spread is measured against every node of the snapshot, not only the feasible ones.
       const total = state.nodes.length;
-      const n = (pod.spec?.initContainers?.length ?? 0) + (pod.spec?.containers?.length ?? 0);
-      return imageLocalityScore(sumImageScores(nodeInfo, pod, Math.max(total, 1)), n);
+      const images = state.read<string[]>(PRE_SCORE_KEY) ?? podImageNames(pod);
+      return imageLocalityScore(sumImageScoresOf(nodeInfo, images, Math.max(total, 1)), images.length);
     },
   };
 }

@@ -63,6 +63,38 @@ export const requiredAntiAffinityTerms = (pod: Pod) => required(pod, pod.spec?.a
 const preferredAffinityTerms = (pod: Pod) => weighted(pod, pod.spec?.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution);
 const preferredAntiAffinityTerms = (pod: Pod) => weighted(pod, pod.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution);
 
+/** An existing pod's parsed terms (upstream keeps them on its PodInfo). */
+interface ExistingPodTerms {
+  requiredAffinity: AffinityTerm[];
+  requiredAnti: AffinityTerm[];
+  /** Per requiredAnti term, what it is made of: pods of one workload share terms, matched once per cycle. */
+  requiredAntiKeys: string[];
+  preferredAffinity: WeightedAffinityTerm[];
+  preferredAnti: WeightedAffinityTerm[];
+}
+
+// Placed pods are read every cycle and never changed (an update brings a new object), so their
+// terms are parsed once: parsing the selectors of every placed pod with affinity each cycle was
+// a large share of the cycle once a few hundred such pods ran.
+const existingTermsCache = new WeakMap<Pod, ExistingPodTerms>();
+
+function existingPodTerms(pod: Pod): ExistingPodTerms {
+  let terms = existingTermsCache.get(pod);
+  if (!terms) {
+    const rawAnti = pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+    terms = {
+      requiredAffinity: requiredAffinityTerms(pod),
+      requiredAnti: requiredAntiAffinityTerms(pod),
+      // The namespace matters: a term without namespaces means its pod's own.
+      requiredAntiKeys: rawAnti.map((t) => `${pod.metadata?.namespace ?? ''}\0${JSON.stringify(t)}`),
+      preferredAffinity: preferredAffinityTerms(pod),
+      preferredAnti: preferredAntiAffinityTerms(pod),
+    };
+    existingTermsCache.set(pod, terms);
+  }
+  return terms;
+}
+
 /** `topologyKey\0value` → count; a pair counted down to zero is removed. */
 type TopologyCounts = Map<string, number>;
 
@@ -89,9 +121,26 @@ export interface InterPodAffinityPreFilterState {
 }
 
 function updateWithPod(s: InterPodAffinityPreFilterState, pod: Pod, existing: Pod, node: Node, delta: number, nsLabels: NamespaceLabels): void {
-  for (const t of requiredAntiAffinityTerms(existing)) {
-    if (affinityTermMatches(t, pod, nsLabels(pod.metadata?.namespace ?? ''))) updateCount(s.existingAntiAffinityCounts, node, t.topologyKey, delta);
+  countExistingAntiAffinity(s, pod, existing, node, delta, nsLabels(pod.metadata?.namespace ?? ''));
+  countIncomingTerms(s, existing, node, delta);
+}
+
+/** `matched` remembers, for one incoming pod, whether each distinct term matches it. */
+function countExistingAntiAffinity(
+  s: InterPodAffinityPreFilterState, pod: Pod, existing: Pod, node: Node, delta: number,
+  podNsLabels: Record<string, string> | undefined, matched = new Map<string, boolean>(),
+): void {
+  const terms = existingPodTerms(existing);
+  for (let i = 0; i < terms.requiredAnti.length; i++) {
+    const t = terms.requiredAnti[i]!;
+    const key = terms.requiredAntiKeys[i]!;
+    let matches = matched.get(key);
+    if (matches === undefined) matched.set(key, (matches = affinityTermMatches(t, pod, podNsLabels)));
+    if (matches) updateCount(s.existingAntiAffinityCounts, node, t.topologyKey, delta);
   }
+}
+
+function countIncomingTerms(s: InterPodAffinityPreFilterState, existing: Pod, node: Node, delta: number): void {
   if (podMatchesAllAffinityTerms(s.affinityTerms, existing)) {
     for (const t of s.affinityTerms) updateCount(s.affinityCounts, node, t.topologyKey, delta);
   }
@@ -110,13 +159,15 @@ export function computeInterPodAffinityPreFilterState(pod: Pod, nodes: readonly 
     antiAffinityTerms: requiredAntiAffinityTerms(pod),
   };
   const incomingHasTerms = s.affinityTerms.length > 0 || s.antiAffinityTerms.length > 0;
+  const podNsLabels = nsLabels(pod.metadata?.namespace ?? '');
+  const matched = new Map<string, boolean>();
   for (const nodeInfo of nodes) {
     const node = nodeInfo.node;
     if (!node) continue;
-    // Existing pods' anti-affinity only matters for pods that have it.
-    for (const existing of incomingHasTerms ? nodeInfo.pods : nodeInfo.podsWithRequiredAntiAffinity) {
-      updateWithPod(s, pod, existing, node, 1, nsLabels);
-    }
+    // Two passes, as upstream: placed pods' anti-affinity only where such pods run, and the
+    // incoming pod's own terms against every pod only when it has terms.
+    for (const existing of nodeInfo.podsWithRequiredAntiAffinity) countExistingAntiAffinity(s, pod, existing, node, 1, podNsLabels, matched);
+    if (incomingHasTerms) for (const existing of nodeInfo.pods) countIncomingTerms(s, existing, node, 1);
   }
   return s;
 }
@@ -173,6 +224,11 @@ function processTerm(m: ScoreMap, term: AffinityTerm, weight: number, pod: Pod, 
   byValue.set(value, (byValue.get(value) ?? 0) + weight * multiplier);
 }
 
+function hasLabels(node: Node): boolean {
+  for (const _ in node.metadata?.labels ?? {}) return true;
+  return false;
+}
+
 /** PreScore: weights per topology domain from every placed pod, in both directions. */
 export function computeInterPodAffinityScoreMap(pod: Pod, allNodes: readonly NodeInfo[], hardPodAffinityWeight = 1, nsLabels: NamespaceLabels = () => undefined): ScoreMap {
   const m: ScoreMap = new Map();
@@ -182,15 +238,17 @@ export function computeInterPodAffinityScoreMap(pod: Pod, allNodes: readonly Nod
   const podNsLabels = nsLabels(pod.metadata?.namespace ?? '');
   for (const nodeInfo of allNodes) {
     const node = nodeInfo.node;
-    if (!node || Object.keys(node.metadata?.labels ?? {}).length === 0) continue;
-    for (const existing of incomingHasPreferred ? nodeInfo.pods : nodeInfo.podsWithAffinity) {
+    const existingPods = incomingHasPreferred ? nodeInfo.pods : nodeInfo.podsWithAffinity;
+    if (!node || existingPods.length === 0 || !hasLabels(node)) continue;
+    for (const existing of existingPods) {
       for (const t of preferredAffinity) processTerm(m, t, t.weight, existing, undefined, node, 1);
       for (const t of preferredAnti) processTerm(m, t, t.weight, existing, undefined, node, -1);
+      const terms = existingPodTerms(existing);
       if (hardPodAffinityWeight > 0) {
-        for (const t of requiredAffinityTerms(existing)) processTerm(m, t, hardPodAffinityWeight, pod, podNsLabels, node, 1);
+        for (const t of terms.requiredAffinity) processTerm(m, t, hardPodAffinityWeight, pod, podNsLabels, node, 1);
       }
-      for (const t of preferredAffinityTerms(existing)) processTerm(m, t, t.weight, pod, podNsLabels, node, 1);
-      for (const t of preferredAntiAffinityTerms(existing)) processTerm(m, t, t.weight, pod, podNsLabels, node, -1);
+      for (const t of terms.preferredAffinity) processTerm(m, t, t.weight, pod, podNsLabels, node, 1);
+      for (const t of terms.preferredAnti) processTerm(m, t, t.weight, pod, podNsLabels, node, -1);
     }
   }
   return m;
@@ -238,7 +296,12 @@ export function interPodAffinity(args: InterPodAffinityArgs = {}): SchedulerPlug
   return {
     name: INTER_POD_AFFINITY,
     preFilter(state, pod, nodes) {
-      state.write(PRE_FILTER_KEY, computeInterPodAffinityPreFilterState(pod, nodes, nsLabels));
+      const s = computeInterPodAffinityPreFilterState(pod, nodes, nsLabels);
+      // Like upstream's Skip when no pod has terms, also when no placed pod's anti-affinity matches
+      // this one: Filter would pass every node, and removing or re-adding placed pods (preemption)
+      // cannot make a count appear.
+      if (s.affinityTerms.length === 0 && s.antiAffinityTerms.length === 0 && s.existingAntiAffinityCounts.size === 0) return newStatus(Code.Skip);
+      state.write(PRE_FILTER_KEY, s);
       return SUCCESS;
     },
     addPod: (state, pod, podToAdd, nodeInfo) => update(state, pod, podToAdd, nodeInfo, 1),

@@ -8,6 +8,7 @@ import {
 
 export const NODE_RESOURCES_FIT = 'NodeResourcesFit';
 const PRE_FILTER_KEY = `PreFilter${NODE_RESOURCES_FIT}`;
+const PRE_SCORE_KEY = `PreScore${NODE_RESOURCES_FIT}`;
 
 export interface InsufficientResource {
   resourceName: string;
@@ -35,7 +36,23 @@ export function fitsRequest(podRequest: Resource, nodeInfo: NodeInfo): Insuffici
   return out;
 }
 
+/** Whether fitsRequest would find nothing lacking; Filter runs on every node, so the common case allocates nothing. */
+function fitsAll(podRequest: Resource, nodeInfo: NodeInfo): boolean {
+  const alloc = nodeInfo.allocatable;
+  const used = nodeInfo.requested;
+  if (nodeInfo.pods.length + 1 > alloc.allowedPodNumber) return false;
+  const lacks = (req: number, have: number, cap: number) => req > 0 && req > cap - have;
+  if (lacks(podRequest.milliCpu, used.milliCpu, alloc.milliCpu)) return false;
+  if (lacks(podRequest.memory, used.memory, alloc.memory)) return false;
+  if (lacks(podRequest.ephemeralStorage, used.ephemeralStorage, alloc.ephemeralStorage)) return false;
+  for (const name in podRequest.scalar) {
+    if (lacks(podRequest.scalar[name]!, used.scalar[name] ?? 0, alloc.scalar[name] ?? 0)) return false;
+  }
+  return true;
+}
+
 export function filterNodeResourcesFit(podRequest: Resource, nodeInfo: NodeInfo): Status {
+  if (fitsAll(podRequest, nodeInfo)) return SUCCESS;
   const insufficient = fitsRequest(podRequest, nodeInfo);
   if (insufficient.length === 0) return SUCCESS;
   return newStatus(Code.Unschedulable, ...insufficient.map((r) => r.reason));
@@ -68,17 +85,21 @@ function isScalar(name: string): boolean {
  * uses the real ones. Resources the node doesn't have are left out (allocatable 0).
  */
 export function allocationInputs(pod: Pod, nodeInfo: NodeInfo, resources: readonly ResourceSpec[], useRequested: boolean): { requested: number[]; allocatable: number[] } {
-  const podReq = computePodRequests(pod, { nonZero: !useRequested });
+  const out = { requested: new Array<number>(resources.length), allocatable: new Array<number>(resources.length) };
+  allocationInputsInto(out, computePodRequests(pod, { nonZero: !useRequested }), nodeInfo, resources, useRequested);
+  return out;
+}
+
+/** allocationInputs for a request computed once per cycle, into arrays the caller reuses: Score runs on hundreds of nodes per cycle. */
+export function allocationInputsInto(out: { requested: number[]; allocatable: number[] }, podReq: Resource, nodeInfo: NodeInfo, resources: readonly ResourceSpec[], useRequested: boolean): void {
   const nodeReq = useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
-  const requested: number[] = [];
-  const allocatable: number[] = [];
-  for (const r of resources) {
-    const podValue = resourceValue(podReq, r.name);
-    const alloc = podValue === 0 && isScalar(r.name) ? 0 : resourceValue(nodeInfo.allocatable, r.name);
-    requested.push(alloc === 0 ? 0 : resourceValue(nodeReq, r.name) + podValue);
-    allocatable.push(alloc);
+  for (let i = 0; i < resources.length; i++) {
+    const name = resources[i]!.name;
+    const podValue = resourceValue(podReq, name);
+    const alloc = podValue === 0 && isScalar(name) ? 0 : resourceValue(nodeInfo.allocatable, name);
+    out.requested[i] = alloc === 0 ? 0 : resourceValue(nodeReq, name) + podValue;
+    out.allocatable[i] = alloc;
   }
-  return { requested, allocatable };
 }
 
 function leastRequestedScore(requested: number, capacity: number): number {
@@ -90,17 +111,19 @@ function leastRequestedScore(requested: number, capacity: number): number {
 export function leastAllocatedScore(requested: readonly number[], allocatable: readonly number[], resources: readonly ResourceSpec[]): number {
   let nodeScore = 0;
   let weightSum = 0;
-  resources.forEach((r, i) => {
+  for (let i = 0; i < resources.length; i++) {
     const alloc = allocatable[i] ?? 0;
-    if (alloc === 0) return;
-    nodeScore += leastRequestedScore(requested[i] ?? 0, alloc) * r.weight;
-    weightSum += r.weight;
-  });
+    if (alloc === 0) continue;
+    const weight = resources[i]!.weight;
+    nodeScore += leastRequestedScore(requested[i] ?? 0, alloc) * weight;
+    weightSum += weight;
+  }
   return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
 }
 
 export function nodeResourcesFit(opts: { resources?: readonly ResourceSpec[] } = {}): SchedulerPlugin {
   const resources = opts.resources ?? DEFAULT_SCORING_RESOURCES;
+  const inputs = { requested: new Array<number>(resources.length).fill(0), allocatable: new Array<number>(resources.length).fill(0) };
   return {
     name: NODE_RESOURCES_FIT,
     preFilter(state: CycleState, pod: Pod) {
@@ -110,9 +133,14 @@ export function nodeResourcesFit(opts: { resources?: readonly ResourceSpec[] } =
     filter(state, pod, nodeInfo) {
       return filterNodeResourcesFit(state.read<Resource>(PRE_FILTER_KEY) ?? computePodRequests(pod), nodeInfo);
     },
-    score(_state, pod, nodeInfo) {
-      const { requested, allocatable } = allocationInputs(pod, nodeInfo, resources, false);
-      return leastAllocatedScore(requested, allocatable, resources);
+    preScore(state, pod) {
+      state.write(PRE_SCORE_KEY, computePodRequests(pod, { nonZero: true }));
+      return SUCCESS;
+    },
+    score(state, pod, nodeInfo) {
+      const podReq = state.read<Resource>(PRE_SCORE_KEY) ?? computePodRequests(pod, { nonZero: true });
+      allocationInputsInto(inputs, podReq, nodeInfo, resources, false);
+      return leastAllocatedScore(inputs.requested, inputs.allocatable, resources);
     },
   };
 }

@@ -59,7 +59,11 @@ function matchesNodeInclusionPolicies(c: SpreadConstraint, pod: Pod, node: Node)
 }
 
 export function countPodsMatchSelector(pods: readonly Pod[], selector: Selector, namespace: string): number {
-  return pods.filter((p) => !p.metadata?.deletionTimestamp && (p.metadata?.namespace ?? '') === namespace && selector.matches(p.metadata?.labels ?? {})).length;
+  let n = 0;
+  for (const p of pods) {
+    if (!p.metadata?.deletionTimestamp && (p.metadata?.namespace ?? '') === namespace && selector.matches(p.metadata?.labels ?? {})) n++;
+  }
+  return n;
 }
 
 export interface SpreadPreFilterState {
@@ -71,6 +75,7 @@ export interface SpreadPreFilterState {
 export function computeSpreadPreFilterState(pod: Pod, nodes: readonly NodeInfo[]): SpreadPreFilterState {
   const constraints = spreadConstraints(pod, 'DoNotSchedule');
   const tpValueToMatchNum = constraints.map(() => new Map<string, number>());
+  if (constraints.length === 0) return { constraints, tpValueToMatchNum };
   const namespace = pod.metadata?.namespace ?? '';
   for (const nodeInfo of nodes) {
     const node = nodeInfo.node;
@@ -132,6 +137,8 @@ export function computeSpreadPreScoreState(pod: Pod, filteredNodes: readonly Nod
     topologyValueToPodCounts: constraints.map(() => new Map()),
     topologyNormalizingWeight: [],
   };
+  // No ScheduleAnyway constraint: PreScore skips (checked by the caller), no need to count.
+  if (constraints.length === 0) return s;
   const topoSize = constraints.map(() => 0);
   for (const nodeInfo of filteredNodes) {
     const node = nodeInfo.node;

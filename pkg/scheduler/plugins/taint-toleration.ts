@@ -28,8 +28,14 @@ export function countIntolerableTaintsPreferNoSchedule(taints: readonly Taint[] 
 export function taintToleration(): SchedulerPlugin {
   return {
     name: TAINT_TOLERATION,
-    filter: (_state, pod, nodeInfo) => filterTaintToleration(nodeInfo.node?.spec?.taints, pod.spec?.tolerations),
-    score: (_state, pod, nodeInfo) => countIntolerableTaintsPreferNoSchedule(nodeInfo.node?.spec?.taints, pod.spec?.tolerations),
+    filter: (_state, pod, nodeInfo) => {
+      const taints = nodeInfo.node?.spec?.taints;
+      return taints && taints.length > 0 ? filterTaintToleration(taints, pod.spec?.tolerations) : SUCCESS;
+    },
+    score: (_state, pod, nodeInfo) => {
+      const taints = nodeInfo.node?.spec?.taints;
+      return taints && taints.length > 0 ? countIntolerableTaintsPreferNoSchedule(taints, pod.spec?.tolerations) : 0;
+    },
     normalizeScore: (_state, _pod, scores) => defaultNormalizeScore(MAX_NODE_SCORE, true, scores),
   };
 }

@@ -65,6 +65,12 @@ t.test('InterPodAffinity filter', async (t) => {
       want: { a1: OK, a2: OK, b1: "Unschedulable: node(s) didn't satisfy existing pods anti-affinity rules" },
     },
     {
+      name: 'nothing to check (no terms, no placed anti-affinity matching the pod): Skip, as upstream when no pod has terms',
+      pod: makePod('p', { labels: { app: 'api' } }),
+      existingPods: [makePod('w', { nodeName: 'b1', spec: { containers: [], affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('web', 'zone')] } } } })],
+      want: { a1: 'Skip', a2: 'Skip', b1: 'Skip' },
+    },
+    {
       name: 'terms match only the pod namespace by default',
       pod: makePod('p', { spec: { containers: [], affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('web', 'zone')] } } } }),
       existingPods: [makePod('w', { namespace: 'other', labels: { app: 'web' }, nodeName: 'a1' })],

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { newFramework } from '../../../pkg/scheduler/framework/registry.js';
-import { fitErrorMessage, type ScheduleResult } from '../../../pkg/scheduler/framework/runtime.js';
+import { fitErrorMessage, numFeasibleNodesToFind, type ScheduleResult } from '../../../pkg/scheduler/framework/runtime.js';
 import { Code, CycleState, NodeInfo, newStatus } from '../../../pkg/scheduler/framework/types.js';
 import { makeNode, makePod } from './make-objects.js';
 
@@ -89,4 +89,39 @@ t.test('ties are broken by the injected random source', async (t) => {
   };
   t.equal(pick(0), 'w3', 'reservoir sampling replaces on every tie when random is 0');
   t.equal(pick(0.99), 'w1');
+});
+
+t.test('numFeasibleNodesToFind: all of a small cluster, an adaptive share of a big one, at least 100', async (t) => {
+  const cases: { nodes: number; percentage?: number; want: number }[] = [
+    { nodes: 0, want: 0 },
+    { nodes: 10, want: 10 },
+    { nodes: 99, want: 99 },
+    // Adaptive: 50% - nodes/125, at least 5%, and never fewer than 100 nodes.
+    { nodes: 100, want: 100 },
+    { nodes: 199, want: 100 },
+    { nodes: 1000, want: 420 },
+    { nodes: 5000, want: 500 },
+    { nodes: 6000, want: 300 },
+    { nodes: 10_000, want: 500 },
+    { nodes: 15_000, want: 750 },
+    // Configured percentageOfNodesToScore.
+    { nodes: 1000, percentage: 30, want: 300 },
+    { nodes: 1000, percentage: 5, want: 100 },
+    { nodes: 1000, percentage: 100, want: 1000 },
+    { nodes: 50, percentage: 10, want: 50 },
+  ];
+  for (const c of cases) t.equal(numFeasibleNodesToFind(c.nodes, c.percentage), c.want, `${c.nodes} nodes, percentage ${c.percentage ?? 'adaptive'}`);
+});
+
+t.test('a big cluster is filtered until enough feasible nodes are found, starting where the last cycle stopped', async (t) => {
+  const fwk = newFramework({ bind: async () => {} }, { random: () => 0 });
+  const infos = Array.from({ length: 1000 }, (_, i) => new NodeInfo(makeNode(`n${i}`, { cpu: i % 2 === 0 ? '4' : '100m' })));
+  const first = fwk.schedulePod(new CycleState(), makePod('p1', { cpu: '1' }), infos);
+  // Every other node lacks cpu: 420 feasible ones are found among the first 839.
+  t.same(first.ok && { evaluated: first.evaluatedNodes, feasible: first.feasibleNodes }, { evaluated: 839, feasible: 420 });
+  const second = fwk.schedulePod(new CycleState(), makePod('p2', { cpu: '1' }), infos);
+  // From n839 (odd) on, wrapping round: 80 even nodes in n839..n999, 340 more in n0..n678.
+  t.same(second.ok && { evaluated: second.evaluatedNodes, feasible: second.feasibleNodes }, { evaluated: 161 + 679, feasible: 420 });
+  const fewer = fwk.schedulePod(new CycleState(), makePod('p3', { cpu: '1' }), infos.slice(0, 150));
+  t.same(fewer.ok && { evaluated: fewer.evaluatedNodes, feasible: fewer.feasibleNodes }, { evaluated: 150, feasible: 75 }, 'under the minimum: every node');
 });

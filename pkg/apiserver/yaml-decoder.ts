@@ -38,11 +38,19 @@ export function yamlToJson(text: string): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * Measures the nesting on the parser's tokens, and refuses collections used as map keys (a
+ * `{{...}}` flow map is a map keyed by maps): JSON cannot hold them, Kubernetes' YAML decoder
+ * refuses them too ("invalid map key"), and the library stringifies them level by level at a
+ * cost that explodes with the depth (300 levels: 99 s).
+ */
 function yamlTokensTooDeep(text: string): boolean {
   const pending: { token: CST.Token; depth: number }[] = [];
+  // depth: how many collections enclose the token, itself included.
   for (const token of new YamlParser().parse(text)) pending.push({ token, depth: 0 });
   while (pending.length > 0) {
-    const { token, depth } = pending.pop()!;
+    const { token, depth: enclosing } = pending.pop()!;
+    const depth = isCollection(token) ? enclosing + 1 : enclosing;
     if (depth > MAX_NESTING_DEPTH) return true;
     switch (token.type) {
       case 'document':
@@ -50,8 +58,11 @@ function yamlTokensTooDeep(text: string): boolean {
         break;
       case 'block-map': case 'block-seq': case 'flow-collection':
         for (const item of token.items) {
-          if (item.key) pending.push({ token: item.key, depth: depth + 1 });
-          if (item.value) pending.push({ token: item.value, depth: depth + 1 });
+          if (item.key) {
+            if (isCollection(item.key)) throw errors.badRequest('yaml parse error: invalid map key: a map or sequence cannot be a key');
+            pending.push({ token: item.key, depth });
+          }
+          if (item.value) pending.push({ token: item.value, depth });
         }
         break;
       default:
@@ -61,11 +72,23 @@ function yamlTokensTooDeep(text: string): boolean {
   return false;
 }
 
-interface Pending { resolve: (json: Buffer) => void; reject: (e: unknown) => void; bytes: number }
+function isCollection(token: CST.Token): boolean {
+  return token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection';
+}
+
+interface Pending { resolve: (json: Buffer) => void; reject: (e: unknown) => void; bytes: number; text: string }
+
+/**
+ * How long one document may take to decode. What the token checks let through decodes at about
+ * 2-5 us a byte, so this is far more than any body within --max-request-bytes needs; a document
+ * that takes longer has found another slow path in the library, and must not hold the queue.
+ */
+const JOB_TIME_LIMIT_MS = 20_000;
 
 class YamlWorker {
   #worker: Worker | undefined;
   #idle: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
   #nextId = 0;
   #queuedBytes = 0;
   readonly #pending = new Map<number, Pending>();
@@ -79,30 +102,62 @@ class YamlWorker {
     this.#queuedBytes += body.length;
     clearTimeout(this.#idle);
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, bytes: body.length });
-      this.#start().postMessage({ id, text: body.toString('utf8') });
+      const text = body.toString('utf8');
+      this.#pending.set(id, { resolve, reject, bytes: body.length, text });
+      const worker = this.#start();
+      worker.postMessage({ id, text });
+      // Held while it has work (an awaited answer must keep the process alive), let go when idle.
+      worker.ref();
+      if (this.#pending.size === 1) this.#armWatchdog();
     });
   }
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(fileURLToPath(import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-    worker.unref();
     worker.on('message', (a: Answer) => {
       const p = this.#settle(a.id);
       if (!p) return;
       if ('json' in a) p.resolve(Buffer.from(a.json.buffer, a.json.byteOffset, a.json.byteLength));
       else p.reject(a.tooDeep ? tooDeeplyNested('yaml parse error') : errors.badRequest(a.error));
+      this.#armWatchdog();
       if (this.#pending.size === 0) {
+        worker.unref();
         this.#idle = setTimeout(() => { if (this.#pending.size === 0) void this.#worker?.terminate(); }, WORKER_IDLE_MS);
         this.#idle.unref();
       }
     });
     // Out of heap (or any other death): what was queued fails, the next body starts a new worker.
-    worker.on('error', (err) => this.#failAll(err));
+    worker.on('error', (err) => { if (this.#worker === worker) this.#failAll(err); });
     worker.on('exit', () => { if (this.#worker === worker) this.#failAll(new Error('the YAML decoder exited')); });
+    // After the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
     this.#worker = worker;
     return worker;
+  }
+
+  /** The worker decodes in order: the oldest pending document is the one it is on. */
+  #armWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    const oldest = this.#pending.keys().next();
+    if (oldest.done) return;
+    const id = oldest.value;
+    this.#watchdog = setTimeout(() => this.#stuck(id), JOB_TIME_LIMIT_MS);
+    this.#watchdog.unref();
+  }
+
+  /** A document took too long: end the worker, refuse it, and hand the rest to a new worker. */
+  #stuck(id: number): void {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    void worker?.terminate();
+    this.#settle(id)?.reject(errors.badRequest(`yaml parse error: the document took more than ${JOB_TIME_LIMIT_MS / 1000}s to decode`));
+    for (const [next, p] of this.#pending) {
+      const fresh = this.#start();
+      fresh.postMessage({ id: next, text: p.text });
+      fresh.ref();
+    }
+    this.#armWatchdog();
   }
 
   #settle(id: number): Pending | undefined {
@@ -116,6 +171,7 @@ class YamlWorker {
   #failAll(err: Error): void {
     this.#worker = undefined;
     clearTimeout(this.#idle);
+    clearTimeout(this.#watchdog);
     const tooLarge = (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
     for (const id of [...this.#pending.keys()]) {
       this.#settle(id)?.reject(tooLarge

@@ -49,27 +49,83 @@ export const nestBody: fc.Arbitrary<BodyRecipe> = fc.record({
   kind: fc.constant('nest' as const), shape: fc.constantFrom(...nestShapes), depth,
 });
 
-export function bodyRecipe(maxRequestBytes: number): fc.Arbitrary<BodyRecipe> {
+/**
+ * How a stream of bodies is made up. The fuzz suite wants large bodies often; the bench, which
+ * sends 100,000 requests in minutes, rarely: YAML takes ~5 µs a byte on the server's one YAML
+ * worker, so one 3 MiB body costs as much as thousands of small ones.
+ */
+export interface BodyMix {
+  /** Of every 1,000 bodies, about how many are near or over the request limit (~1 MiB and more). */
+  nearLimitPerMille: number;
+  /** Of every 1,000 bodies, about how many are of 64 KiB to ~1 MiB (they take the server's large-body budget). */
+  mediumPerMille: number;
+}
+
+/** The fuzz suite's mix. */
+export const THOROUGH_BODY_MIX: BodyMix = { nearLimitPerMille: 150, mediumPerMille: 250 };
+
+const hugeStringFill = fc.constantFrom('ascii' as const, 'multibyte' as const, 'escapes' as const);
+const hugeStringField = fc.constantFrom('name' as const, 'data' as const, 'key' as const, 'label' as const, 'annotation' as const);
+
+/**
+ * Bodies of at most ~20 KB: every kind but `oversized` (over the limit by definition) and
+ * `jsonPatchOps` (10,001 operations are ~400 KB), the deep ones just past the depth bound (500)
+ * and far past it. yamlBlockMap grows with depth squared: 200 levels are ~20 KB, under the bound.
+ */
+export function smallBodyRecipe(): fc.Arbitrary<BodyRecipe> {
+  const deep = fc.oneof(fc.constantFrom(501, 1000, 3000), fc.integer({ min: 64, max: 3000 }));
   return fc.oneof(
-    { weight: 4, arbitrary: nestBody },
-    { weight: 2, arbitrary: fc.record({
-      kind: fc.constant('hugeString' as const),
-      // Up to just under and just over the request limit (multibyte and escaped fills grow on the wire).
-      chars: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1000, max: 100_000 }) }, { weight: 1, arbitrary: fc.integer({ min: Math.floor(maxRequestBytes / 4), max: maxRequestBytes + 1000 }) }),
-      fill: fc.constantFrom('ascii' as const, 'multibyte' as const, 'escapes' as const),
-      field: fc.constantFrom('name' as const, 'data' as const, 'key' as const, 'label' as const, 'annotation' as const),
-    }) },
+    { weight: 4, arbitrary: fc.constantFrom(...nestShapes).chain((shape) => fc.record({
+      kind: fc.constant('nest' as const), shape: fc.constant(shape),
+      depth: shape === 'yamlBlockMap' ? fc.integer({ min: 64, max: 200 }) : deep,
+    })) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('hugeString' as const), chars: fc.integer({ min: 1000, max: 8000 }), fill: hugeStringFill, field: hugeStringField }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('badEscape' as const), escape: fc.constantFrom(...BAD_ESCAPES) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('badUtf8' as const), bytes: fc.oneof(fc.constantFrom(...BAD_UTF8), fc.array(fc.integer({ min: 0x80, max: 0xff }), { minLength: 1, maxLength: 8 })) }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('random' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 2048 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('protobuf' as const), variant: fc.constant('random' as const), bytes: fc.uint8Array({ maxLength: 512 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('protobuf' as const), variant: fc.constantFrom('nestedGroups' as const, 'nestedMessages' as const, 'hugeLength' as const), depth }) },
+    // nestedGroups is a byte a level, nestedMessages ~3; hugeLength is a few bytes whatever the depth.
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('protobuf' as const), variant: fc.constantFrom('nestedGroups' as const, 'nestedMessages' as const, 'hugeLength' as const), depth: deep }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('yamlAliases' as const), levels: fc.integer({ min: 2, max: 12 }), width: fc.integer({ min: 2, max: 12 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('oversized' as const), overBytes: fc.integer({ min: 1, max: 1024 * 1024 }), fill: fc.constantFrom('json' as const, 'zeros' as const) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('jsonPatchCopyBomb' as const), copies: fc.integer({ min: 20, max: 60 }), op: fc.constantFrom('copy' as const, 'move-copy' as const) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('jsonPatchOps' as const), ops: fc.constantFrom(10_000, 10_001, 50_000), op: fc.constantFrom('test' as const, 'add' as const, 'remove' as const) }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'empty' as const }) },
   );
+}
+
+/** Bodies of ~64 KiB to ~1 MiB: deeper nesting, longer strings, and the JSON patch operation limit. */
+export function mediumBodyRecipe(): fc.Arbitrary<BodyRecipe> {
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.constantFrom(...nestShapes).chain((shape) => fc.record({
+      kind: fc.constant('nest' as const), shape: fc.constant(shape),
+      depth: shape === 'yamlBlockMap' ? fc.integer({ min: 400, max: 1000 }) : fc.oneof(fc.constant(10_000), fc.integer({ min: 10_000, max: 100_000 })),
+    })) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('hugeString' as const), chars: fc.integer({ min: 30_000, max: 300_000 }), fill: hugeStringFill, field: hugeStringField }) },
+    // The limit of 10,000 operations, and one past it: ~400-500 KB, so never small.
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('jsonPatchOps' as const), ops: fc.constantFrom(10_000, 10_001), op: fc.constantFrom('test' as const, 'add' as const, 'remove' as const) }) },
+  );
+}
+
+/** Bodies near or over the request limit: ~1 MiB to just past it, and far past it. */
+export function nearLimitBodyRecipe(maxRequestBytes: number): fc.Arbitrary<BodyRecipe> {
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('nest' as const), shape: fc.constantFrom(...nestShapes), depth: fc.integer({ min: 150_000, max: 200_000 }) }) },
+    // Multibyte and escaped fills grow on the wire: some of these are over the limit.
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('hugeString' as const), chars: fc.integer({ min: Math.floor(maxRequestBytes / 3), max: maxRequestBytes + 1000 }), fill: hugeStringFill, field: hugeStringField }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('jsonPatchOps' as const), ops: fc.constant(50_000), op: fc.constantFrom('test' as const, 'add' as const, 'remove' as const) }) },
+    // Refused unread (413): the cheapest of these for the server, so the most of them.
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('oversized' as const), overBytes: fc.integer({ min: 1, max: 1024 * 1024 }), fill: fc.constantFrom('json' as const, 'zeros' as const) }) },
+  );
+}
+
+export function bodyRecipe(maxRequestBytes: number, mix: BodyMix = THOROUGH_BODY_MIX): fc.Arbitrary<BodyRecipe> {
+  const large = Math.max(0, Math.min(1000, mix.nearLimitPerMille));
+  const medium = Math.max(0, Math.min(1000 - large, mix.mediumPerMille));
+  const tiers = [
+    { weight: 1000 - large - medium, arbitrary: smallBodyRecipe() },
+    { weight: medium, arbitrary: mediumBodyRecipe() },
+    { weight: large, arbitrary: nearLimitBodyRecipe(maxRequestBytes) },
+  ].filter((t) => t.weight > 0);
+  return fc.oneof(...tiers);
 }
 
 const BAD_ESCAPES = ['\\x41', '\\u12', '\\uZZZZ', '\\ud800', '\\udc00\\ud800', '\\', '\\a', '\\0', '\\U0001F600', '\\u00', '\\\u0000', '\u0000', '\u001f', '\\\n'];
@@ -195,11 +251,15 @@ export interface BodyRequest { target: number; verb: Verb; contentType: string |
 const VERB_METHOD: Record<Verb, string> = { create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE', deletecollection: 'DELETE' };
 
 export function bodyRequest(maxRequestBytes: number, body: fc.Arbitrary<BodyRecipe> = bodyRecipe(maxRequestBytes)): fc.Arbitrary<BodyRequest> {
-  return fc.integer({ min: 0, max: TARGETS.length - 1 }).chain((target) => fc.record({
+  return fc.tuple(fc.integer({ min: 0, max: TARGETS.length - 1 }), body).chain(([target, b]) => fc.record({
     target: fc.constant(target),
     verb: fc.constantFrom(...TARGETS[target]!.verbs),
-    contentType: fc.constantFrom(...CONTENT_TYPES),
-    body,
+    // JSON patch documents go half the time as what they are, so they reach the patch code
+    // (and its operation limits) rather than a decoder that refuses an array.
+    contentType: b.kind === 'jsonPatchOps' || b.kind === 'jsonPatchCopyBomb'
+      ? fc.oneof(fc.constant('application/json-patch+json' as const), fc.constantFrom(...CONTENT_TYPES))
+      : fc.constantFrom(...CONTENT_TYPES),
+    body: fc.constant(b),
   }));
 }
 
@@ -405,9 +465,9 @@ export async function seedTargets(url: string): Promise<void> {
 
 export type HostileRecipe = { body: BodyRequest } | { url: UrlRequest } | { raw: RawRecipe };
 
-export function hostileRecipe(maxRequestBytes: number): fc.Arbitrary<HostileRecipe> {
+export function hostileRecipe(maxRequestBytes: number, mix: BodyMix = THOROUGH_BODY_MIX): fc.Arbitrary<HostileRecipe> {
   return fc.oneof(
-    { weight: 5, arbitrary: bodyRequest(maxRequestBytes).map((body) => ({ body })) },
+    { weight: 5, arbitrary: bodyRequest(maxRequestBytes, bodyRecipe(maxRequestBytes, mix)).map((body) => ({ body })) },
     { weight: 4, arbitrary: urlRequest.map((url) => ({ url })) },
     { weight: 1, arbitrary: rawRecipe.map((raw) => ({ raw })) },
   );

@@ -54,6 +54,7 @@ export function sendRaw(port: number, bytes: Buffer, opts: { timeoutMs?: number;
     let received = 0;
     let done = false;
     let socketError: string | undefined;
+    let halfClosed = false;
     const timer = setTimeout(() => finish(`no answer within ${opts.timeoutMs ?? 20_000} ms`), opts.timeoutMs ?? 20_000);
     let halfClose: NodeJS.Timeout | undefined;
     const finish = (why?: string) => {
@@ -63,7 +64,8 @@ export function sendRaw(port: number, bytes: Buffer, opts: { timeoutMs?: number;
       clearTimeout(halfClose);
       socket.destroy();
       const answer = parseAnswer(Buffer.concat(chunks));
-      resolve(answer.status ? answer : { ...answer, error: why ?? socketError ?? 'the connection closed without an answer' });
+      const closed = `the connection closed without an answer${halfClosed ? ` (after the client half-closed, ${opts.halfCloseAfterMs} ms after sending)` : ''}`;
+      resolve(answer.status ? answer : { ...answer, error: why ?? socketError ?? closed });
     };
     socket.on('data', (d: Buffer) => {
       received += d.length;
@@ -74,7 +76,7 @@ export function sendRaw(port: number, bytes: Buffer, opts: { timeoutMs?: number;
     socket.on('error', (e) => { socketError = `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`; });
     socket.on('close', () => finish());
     socket.on('connect', () => socket.write(bytes, () => {
-      if (opts.halfCloseAfterMs && !done) halfClose = setTimeout(() => { if (!received && !done) socket.end(); }, opts.halfCloseAfterMs);
+      if (opts.halfCloseAfterMs && !done) halfClose = setTimeout(() => { if (!received && !done) { halfClosed = true; socket.end(); } }, opts.halfCloseAfterMs);
     }));
   });
 }

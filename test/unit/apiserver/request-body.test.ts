@@ -53,7 +53,7 @@ t.test('too deeply nested bodies are 400 BadRequest in every encoding, before an
     t.ok(isStatusError(err), name);
     if (isStatusError(err)) {
       t.equal(err.code, 400, `${name}: 400`);
-      t.match(err.message, /exceeded max depth of 500$/, `${name}: says why`);
+      t.match(err.message, /exceeded max depth of 500$|invalid map key/, `${name}: says why`);
     }
   }
 });
@@ -71,4 +71,22 @@ t.test('bodies nested up to the limit still decode', async (t) => {
   t.ok(obj);
   const yamlObj = await decodeObjectBodySoon('application/yaml', Buffer.from('a: ' + '['.repeat(depth - 1) + ']'.repeat(depth - 1)));
   t.ok(yamlObj);
+});
+
+t.test('YAML collections used as keys are refused at once, however deep ({{...}} once took minutes)', async (t) => {
+  for (const depth of [3, 300, 501]) {
+    const started = Date.now();
+    const err = await decodeObjectBodySoon('application/yaml', Buffer.from('{'.repeat(depth) + '}'.repeat(depth))).then(() => undefined, (e: unknown) => e);
+    t.ok(isStatusError(err) && err.code === 400, `${depth} levels: 400`);
+    t.ok(Date.now() - started < 10_000, `${depth} levels: answered without decoding`);
+  }
+  const explicit = await decodeObjectBodySoon('application/yaml', Buffer.from('? [a, b]\n: c\n')).then(() => undefined, (e: unknown) => e);
+  t.match(explicit, { code: 400, message: /invalid map key/ });
+});
+
+t.test('YAML nesting counts the outermost collection as level 1, as JSON does', async (t) => {
+  const seq = (n: number) => Buffer.from('['.repeat(n) + ']'.repeat(n));
+  t.ok(await decodeObjectBodySoon('application/yaml', Buffer.from(`a: ${'['.repeat(499)}${']'.repeat(499)}`)), '500 levels decode');
+  const err = await decodeObjectBodySoon('application/yaml', seq(501)).then(() => undefined, (e: unknown) => e);
+  t.match(err, { code: 400, message: /exceeded max depth of 500/ });
 });

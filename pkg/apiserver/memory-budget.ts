@@ -6,6 +6,7 @@
 // first; past the budget it waits its turn (first come, first served) and, after maxWaitMs, is
 // refused with 429 and a Retry-After, as upstream refuses what priority and fairness cannot
 // queue. The reservation ends when the response has been sent or the client has gone.
+import type { ServerResponse } from 'node:http';
 import { errors } from '../api/errors.js';
 import { realClock, type Clock, type TimerHandle } from '../client/clock.js';
 
@@ -68,4 +69,22 @@ export class MemoryBudget {
       next.grant();
     }
   }
+}
+
+/**
+ * Reserves `bytes` for the time `res` is open: given back when the response has been sent or
+ * the client has gone, including a client that went away while the reservation waited.
+ */
+export async function reserveWhileOpen(budget: MemoryBudget, bytes: number, res: ServerResponse): Promise<void> {
+  let closed = false;
+  const onClose = () => { closed = true; };
+  res.once('close', onClose);
+  let release: () => void;
+  try {
+    release = await budget.reserve(bytes);
+  } finally {
+    res.off('close', onClose);
+  }
+  if (closed) release();
+  else res.once('close', release);
 }

@@ -26,7 +26,7 @@ import { addTokenAuthentication, loadTokenFile } from './authentication/token-au
 import { BOOTSTRAP_FLOW_SCHEMAS, BOOTSTRAP_PRIORITY_LEVEL_CONFIGURATIONS, ensureBootstrapConfiguration } from './flowcontrol/bootstrap-configuration.js';
 import { registerFlowControl } from './flowcontrol/flow-control-filter.js';
 import { isLongRunning, requestAttributes } from './flowcontrol/request-attributes.js';
-import { MemoryBudget } from './memory-budget.js';
+import { MemoryBudget, reserveWhileOpen } from './memory-budget.js';
 import { parseGoDuration } from '../component/go-duration.js';
 
 export interface ApiServerOptions {
@@ -219,8 +219,7 @@ export function buildServer(opts: ApiServerOptions): ApiServer {
   app.addHook('preParsing', async (req, reply) => {
     const declared = Number(req.headers['content-length'] ?? (req.headers['transfer-encoding'] ? maxBytes : 0));
     if (!(declared >= LARGE_BODY_BYTES) || declared > maxBytes) return; // over the limit: 413 without reading it
-    const release = await largeBodies.reserve(declared);
-    reply.raw.once('close', release);
+    await reserveWhileOpen(largeBodies, declared, reply.raw);
   });
 
   // --request-timeout: a request still running after it is answered 504, as upstream's timeout

@@ -23,7 +23,7 @@ import {
 } from './component-statuses.js';
 import { memoryReclaimer } from '../memory-reclaimer.js';
 import type { TokenIssuer } from '../service-account-tokens.js';
-import type { MemoryBudget } from '../memory-budget.js';
+import { reserveWhileOpen, type MemoryBudget } from '../memory-budget.js';
 
 export interface HandlerContext {
   stores: Stores;
@@ -123,10 +123,8 @@ export async function handleResource(req: FastifyRequest, reply: FastifyReply, p
           serveWatch(reply.raw, watch, ctx.log, () => { ctx.watchers.open--; ctx.watchers.responses.delete(reply.raw); });
           return reply;
         }
-        const release = await ctx.listBudget.reserve(estimatedListBytes(store, query.limit));
-        reply.raw.once('close', release);
-        let list;
-        try { list = await store.list(namespace, query); } catch (e) { release(); throw e; }
+        await reserveWhileOpen(ctx.listBudget, estimatedListBytes(store, query.limit), reply.raw);
+        const list = await store.list(namespace, query);
         if (encoding.table) {
           return sendTable(reply, toTable(store.info, list.items, {
             includeObject: includeObject(q) ?? 'Metadata', resourceVersion: list.resourceVersion,

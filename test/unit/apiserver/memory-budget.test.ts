@@ -1,5 +1,7 @@
 import t from 'tap';
-import { MemoryBudget } from '../../../pkg/apiserver/memory-budget.js';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { MemoryBudget, reserveWhileOpen } from '../../../pkg/apiserver/memory-budget.js';
 import { FakeClock } from '../../../pkg/client/fake-clock.js';
 import { isStatusError } from '../../../pkg/api/errors.js';
 
@@ -55,4 +57,16 @@ t.test('a list that waits too long is refused with 429 and a Retry-After, and th
   t.equal(budget.waiting, 0);
   held();
   t.equal(budget.inUseBytes, 0);
+});
+
+t.test('a reservation is given back when the response closes, also when the client left while it waited', async (t) => {
+  const budget = new MemoryBudget({ limitBytes: 100, clock: new FakeClock() });
+  const first = new EventEmitter() as unknown as ServerResponse;
+  await reserveWhileOpen(budget, 100, first);
+  const gone = new EventEmitter() as unknown as ServerResponse;
+  const waiting = reserveWhileOpen(budget, 50, gone);
+  gone.emit('close'); // the client left while its list waited
+  first.emit('close');
+  await waiting;
+  t.equal(budget.inUseBytes, 0, 'nothing is held for the client that left');
 });

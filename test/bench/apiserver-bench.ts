@@ -9,7 +9,7 @@ import { Etcd3 } from 'etcd3';
 import { CompareResult, CompareTarget, EtcdKv } from '../../pkg/storage/etcd-kv.js';
 import { Pool } from 'undici';
 import { KeepAliveLoad } from './keep-alive-load.js';
-import { rssMb } from '../harness/components.js';
+import { cpuSeconds, rssMb } from '../harness/components.js';
 import { startEtcd } from '../harness/etcd.js';
 import { startApiServer, type ApiServerProcess } from '../harness/apiserver.js';
 import { closedLoop, percentile, printFigures, type Figure } from './bench-report.js';
@@ -241,14 +241,7 @@ export async function runFanOutBench(): Promise<Figure[]> {
   }
 }
 
-/** CPU time (user + system) a process has used so far, in ms; 0 if it cannot be read. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch { return 0; }
-}
-const CLOCK_TICKS_PER_SECOND = 100;
+const cpuMs = (pid: number | undefined): number => cpuSeconds(pid) * 1000;
 
 /** CPU time (user + system) this process has used so far, in ms. */
 function processCpuMs(): number {

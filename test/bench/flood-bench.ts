@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
-import { startComponent, type ComponentProcess } from '../harness/components.js';
+import { cpuSeconds, startComponent, type ComponentProcess } from '../harness/components.js';
 import { startEtcd } from '../harness/etcd.js';
 import { freePort, onFreePorts } from '../harness/free-port.js';
 import { benchPod } from './apiserver-bench.js';
@@ -127,16 +127,6 @@ function kubeconfig(dir: string, name: string, api: string, token: string): stri
     contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
   }));
   return path;
-}
-
-/** utime + stime of a process, in seconds (Linux /proc). */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch { return 0; }
 }
 
 /** The whole machine's busy and total CPU seconds (Linux /proc/stat): what else ran beside the cluster. */

@@ -13,7 +13,7 @@ import { Pool } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rssMb } from '../harness/components.js';
 import { startEtcd } from '../harness/etcd.js';
-import { answerProblem, sendRaw, serialize, startHostileTarget, type Answer, type HostileTarget, type WireRequest } from '../integration/apiserver/fuzz-http.js';
+import { answerProblem, sendRaw, serialize, startHostileTarget, type Answer, type HostileTarget, type WireRequest, readText } from '../integration/apiserver/fuzz-http.js';
 import { hostileRecipe, postObject, renderHostile, seedTargets, type HostileRecipe } from '../integration/apiserver/fuzz-generators.js';
 import type { Figure } from './bench-report.js';
 
@@ -241,14 +241,6 @@ function kindOf(recipe: HostileRecipe, bytes: number): string {
   return `raw ${recipe.raw.kind}`;
 }
 
-async function readText(url: string, path: string): Promise<string> {
-  try {
-    const res = await fetch(url + path, { signal: AbortSignal.timeout(10_000) });
-    return `${res.status} ${await res.text()}`;
-  } catch (e) {
-    return `unreadable: ${String(e)}`;
-  }
-}
 
 /** The sentinel in kube-system (no hostile request names it) and the objects the requests aim at. */
 async function seed_(url: string): Promise<void> {

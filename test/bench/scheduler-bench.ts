@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { RestClient } from '../../pkg/client/rest-client.js';
 import { freePort } from '../harness/free-port.js';
-import { componentMain, rssMb, withApiServer } from '../harness/components.js';
+import { componentMain, cpuSeconds, rssMb, withApiServer } from '../harness/components.js';
 import { componentEnv, componentNodeArgs } from '../../pkg/component/process-env.js';
 import { percentile, type Figure } from './bench-report.js';
 
@@ -29,7 +29,6 @@ const ANTI_GROUP_SIZE = 10;
 const SPREAD_GROUP_SIZE = 50;
 const BIND_TIMEOUT_MS = 10 * 60_000;
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const CLOCK_TICKS_PER_SECOND = 100;
 /**
  * kube-scheduler's CI pass mark for SchedulingBasic/5000Nodes_10000Pods (5,000 nodes, 1,000
  * pods placed first, then 10,000 measured pods of cpu 100m / memory 500Mi), in pods/s.
@@ -108,16 +107,6 @@ export function benchPod(i: number): Pod {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name: `sched-bench-${i}`, namespace: NAMESPACE, labels }, spec };
 }
 
-/** utime + stime of a process, in seconds. */
-export function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch { return 0; }
-}
 
 async function inParallel(total: number, inFlight: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;

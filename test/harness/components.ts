@@ -57,6 +57,17 @@ export function rssMb(pid: number | undefined): number {
   } catch { return 0; }
 }
 
+/** CPU time (user + system) a process has used so far, in seconds; 0 if it cannot be read (Linux /proc). */
+export function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in ticks of 1/100 s.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch { return 0; }
+}
+
 export interface RunningControlPlane {
   api: string;
   etcdPid: number | undefined;

@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { testEtcd, uniquePrefix } from '../../harness/etcd.js';
-import { answerProblem, sendRaw, serialize, startHostileTarget, type HostileTarget, type WireRequest } from './fuzz-http.js';
+import { answerProblem, sendRaw, serialize, startHostileTarget, type HostileTarget, type WireRequest, readText } from './fuzz-http.js';
 import {
   bodyRecipe, bodyRequest, isNested, nestBody, postObject, RAW_TEMPLATES, rawRecipe, renderBodyRequest, renderRaw, renderUrlRequest,
   seedTargets, TARGETS, urlRequest, type BodyRequest, type RawRecipe, type UrlRequest,
@@ -21,14 +21,6 @@ const SENTINEL_PATH = '/api/v1/namespaces/kube-system/configmaps/fuzz-sentinel';
 
 const targetIndex = (collectionEnd: string, sub?: string) => TARGETS.findIndex((x) => x.collection.endsWith(collectionEnd) && x.sub === sub);
 
-async function readText(url: string, path: string): Promise<string> {
-  try {
-    const res = await fetch(url + path, { signal: AbortSignal.timeout(10_000) });
-    return `${res.status} ${await res.text()}`;
-  } catch (e) {
-    return `unreadable: ${String(e)}`;
-  }
-}
 
 interface Fuzz { target: HostileTarget; sentinel: string }
 

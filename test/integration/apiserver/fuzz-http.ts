@@ -229,3 +229,13 @@ export function startHostileTarget(etcd: string, prefix: string, opts: TargetOpt
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-6).join('\n').slice(-1500);
 }
+
+/** A GET's status and body as text, or why it could not be read: for the sentinel comparison. */
+export async function readText(url: string, path: string): Promise<string> {
+  try {
+    const res = await fetch(url + path, { signal: AbortSignal.timeout(10_000) });
+    return `${res.status} ${await res.text()}`;
+  } catch (e) {
+    return `unreadable: ${String(e)}`;
+  }
+}

@@ -36,7 +36,7 @@ export function loadProtoRoots(roots: string[]): { root: protobuf.Root; files: n
  */
 export function protoRootArgument(argv: string[], generator: string): string {
   const dir = argv[2];
-  const usage = `usage: ${generator} <proto-root>: the folder holding k8s.io/api/**/generated.proto and k8s.io/apimachinery (Kubernetes 1.32), e.g. npm run gen:schemas -- ../shared/proto`;
+  const usage = `usage: ${generator} <proto-root>: the folder holding k8s.io/api/**/generated.proto and k8s.io/apimachinery (Kubernetes 1.32, as in the kubernetes/api and kubernetes/apimachinery repositories), e.g. npm run gen:schemas -- ~/k8s-proto`;
   if (!dir) { process.stderr.write(`${usage}\n`); process.exit(2); }
   if (!existsSync(join(dir, 'k8s.io', 'api'))) {
     process.stderr.write(`${generator}: ${dir} holds no k8s.io/api folder\n${usage}\n`);
